@@ -1,0 +1,28 @@
+# Two commands set up everything on a fresh machine with Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: build test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+build: $(VENV)/.installed
+	$(BIN)/feedtool build --episodes episodes --output output
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check feedtool tests tools
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) output

@@ -1,0 +1,5 @@
+"""`python -m feedtool`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""feedgen extensions for the namespaces feedtool writes (registered like feedgen's own)."""

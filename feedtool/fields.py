@@ -1,0 +1,244 @@
+"""Field parsers: each turns one YAML scalar's text into a typed value or says why not.
+
+A schema is a plain dict of `Field`s; `read_fields` applies it to a parsed mapping,
+reporting missing, invalid and unknown keys as findings with their line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+from urllib.parse import urlsplit
+
+from .categories import APPLE_CATEGORIES
+from .findings import Findings
+from .yamlsource import Node
+
+
+class FieldError(ValueError):
+    """A value that its field's parser rejects; `rule` names the finding to report."""
+
+    def __init__(self, message: str, rule: str = "FIELD-VALUE", line: int | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.line = line  # where inside a list or mapping, when not the key's own line
+
+
+@dataclass(frozen=True)
+class Field:
+    """How to read one key: its parser and whether the key must be present."""
+
+    parse: Callable[[Node], Any]
+    required: bool = False
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest option, or '' when nothing is close."""
+    options = list(options)
+    lowered = word.lower()
+    near = [o for o in options if o.lower() == lowered or o.lower().startswith(lowered)]
+    near = near or difflib.get_close_matches(word, options, n=1, cutoff=0.5)
+    return f" (did you mean '{near[0]}'?)" if near else ""
+
+
+def scalar(node: Node) -> str:
+    """The text of a scalar, stripped; lists and mappings are refused."""
+    if isinstance(node.value, list):
+        raise FieldError("expected a single value, got a list")
+    if isinstance(node.value, dict):
+        raise FieldError("expected a single value, got a mapping")
+    return node.value.strip()
+
+
+def text(node: Node) -> str:
+    return scalar(node)
+
+
+def boolean(node: Node) -> bool:
+    value = scalar(node).lower()
+    if value in ("true", "yes"):
+        return True
+    if value in ("false", "no"):
+        return False
+    raise FieldError(f"expected true or false, got '{scalar(node)}'")
+
+
+def positive_int(node: Node) -> int:
+    value = scalar(node)
+    if not re.fullmatch(r"[0-9]+", value) or int(value) == 0:
+        raise FieldError(f"expected a whole number of 1 or more, got '{value}'")
+    return int(value)
+
+
+def non_negative_int(node: Node) -> int:
+    value = scalar(node)
+    if not re.fullmatch(r"[0-9]+", value):
+        raise FieldError(f"expected a whole number of bytes, got '{value}'")
+    return int(value)
+
+
+def choice(*allowed: str) -> Callable[[Node], str]:
+    def parse(node: Node) -> str:
+        value = scalar(node)
+        if value not in allowed:
+            raise FieldError(f"expected one of {', '.join(allowed)}; got '{value}'")
+        return value
+
+    return parse
+
+
+def url(node: Node, schemes: tuple[str, ...] = ("http", "https")) -> str:
+    value = scalar(node)
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        wanted = " or ".join(f"{s}://" for s in schemes)
+        raise FieldError(f"expected an absolute URL starting with {wanted}, got '{value}'")
+    return value
+
+
+def is_url(value: str) -> bool:
+    return urlsplit(value).scheme in ("http", "https")
+
+
+_EMAIL = re.compile(r"[^@\s<>()]+@[^@\s<>()]+\.[A-Za-z]{2,}")
+
+
+def email(node: Node) -> str:
+    value = scalar(node)
+    if not _EMAIL.fullmatch(value):
+        raise FieldError(f"expected an email address like name@example.com, got '{value}'")
+    return value
+
+
+_LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
+
+
+def language(node: Node) -> str:
+    value = scalar(node)
+    if not _LANGUAGE.fullmatch(value):
+        raise FieldError(f"expected a language code such as en or en-gb, got '{value}'")
+    return value.lower()
+
+
+def uuid_text(node: Node) -> str:
+    value = scalar(node)
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise FieldError(f"expected a UUID, got '{value}'") from None
+
+
+def timestamp(node: Node) -> datetime:
+    """ISO 8601 date or datetime; a bare date is 00:00 UTC and a naive time is UTC."""
+    value = scalar(node)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return datetime.combine(date.fromisoformat(value), time(), UTC)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise FieldError(
+            f"expected an ISO 8601 date like 2026-11-20 or 2026-11-20T09:00:00+01:00, got '{value}'"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def duration(node: Node) -> float:
+    """Seconds (`1834`, `1834.5`) or clock time (`30:34`, `1:02:03`)."""
+    value = scalar(node)
+    parts = value.split(":")
+    wrong = FieldError(f"expected seconds or H:MM:SS, got '{value}'")
+    if len(parts) > 3 or not all(re.fullmatch(r"\d+", p) for p in parts[:-1]):
+        raise wrong
+    if not re.fullmatch(r"\d+(\.\d+)?", parts[-1]):
+        raise wrong
+    if len(parts) > 1 and (float(parts[-1]) >= 60 or (len(parts) == 3 and int(parts[1]) >= 60)):
+        raise wrong
+    total = 0.0
+    for part in parts:
+        total = total * 60 + float(part)
+    if total <= 0:
+        raise FieldError(f"a duration must be more than zero, got '{value}'")
+    return total
+
+
+def categories(node: Node) -> tuple[tuple[str, str | None], ...]:
+    """A list of `Category` or `Category > Subcategory` from Apple's list."""
+    items = node.value if isinstance(node.value, list) else [node]
+    result = []
+    for item in items:
+        value = scalar(item)
+        main, _, sub = (part.strip() for part in value.partition(">"))
+        if main not in APPLE_CATEGORIES:
+            hint = did_you_mean(main, APPLE_CATEGORIES)
+            raise FieldError(
+                f"'{main}' is not an Apple Podcasts category{hint}", "CATEGORY", item.line
+            )
+        if sub and sub not in APPLE_CATEGORIES[main]:
+            subs = ", ".join(APPLE_CATEGORIES[main]) or "none"
+            raise FieldError(
+                f"'{sub}' is not a subcategory of '{main}' (Apple allows: {subs})", "CATEGORY", item.line
+            )
+        result.append((main, sub or None))
+    if not result:
+        raise FieldError("list at least one category, e.g. 'News > Politics'", "CATEGORY")
+    return tuple(result)
+
+
+def mapping_of(schema: dict[str, Field]) -> Callable[[Node], dict[str, Any]]:
+    """A nested mapping such as `owner: {name, email}`; the first problem is reported."""
+
+    def parse(node: Node) -> dict[str, Any]:
+        if not isinstance(node.value, dict):
+            raise FieldError(f"expected keys {', '.join(schema)} indented below")
+        values = {}
+        for key, spec in schema.items():
+            child = node.value.get(key)
+            if child is None or child.value == "":
+                if spec.required:
+                    raise FieldError(f"missing '{key}'")
+                continue
+            try:
+                values[key] = spec.parse(child)
+            except FieldError as exc:
+                raise FieldError(f"{key}: {exc}", exc.rule, exc.line or child.line) from None
+        unknown = sorted(set(node.value) - set(schema))
+        if unknown:
+            raise FieldError(f"unknown key '{unknown[0]}' (expected {', '.join(schema)})")
+        return values
+
+    return parse
+
+
+def read_fields(
+    mapping: dict[str, Node],
+    schema: dict[str, Field],
+    path: str,
+    findings: Findings,
+    first_line: int,
+) -> tuple[dict[str, Any], bool]:
+    """Apply a schema; return (parsed values, whether every field was valid)."""
+    values: dict[str, Any] = {}
+    ok = True
+    for key, spec in schema.items():
+        node = mapping.get(key)
+        if node is None or (isinstance(node.value, str) and node.value.strip() == ""):
+            if spec.required:
+                line = node.line if node else first_line
+                findings.error("FIELD-REQUIRED", path, line, f"missing required field '{key}'")
+                ok = False
+            continue
+        try:
+            values[key] = spec.parse(node)
+        except FieldError as exc:
+            findings.error(exc.rule, path, exc.line or node.line, f"{key}: {exc}")
+            ok = False
+    for key, node in mapping.items():
+        if key not in schema:
+            hint = did_you_mean(key, schema)
+            findings.warning("FIELD-UNKNOWN", path, node.line, f"unknown key '{key}' ignored{hint}")
+    return values, ok

@@ -1,0 +1,81 @@
+"""Findings: the one way feedtool reports a problem, from YAML errors to feed rules.
+
+Every stage appends to a `Findings` list instead of raising, so one run reports every
+problem in every file (the publisher fixes them all at once, not one per build).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import click
+
+
+class Level(enum.IntEnum):
+    """How bad a finding is; errors stop a build before anything is written."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, named by a stable rule id and located in a source file."""
+
+    level: Level
+    rule: str
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{self.level} {self.rule} {where}: {self.message}"
+
+
+class Findings:
+    """An ordered collection of findings, filled by every pipeline stage."""
+
+    def __init__(self) -> None:
+        self._items: list[Finding] = []
+
+    def add(self, level: Level, rule: str, path: str, line: int | None, message: str) -> None:
+        self._items.append(Finding(level, rule, path, line, message))
+
+    def error(self, rule: str, path: str, line: int | None, message: str) -> None:
+        self.add(Level.ERROR, rule, path, line, message)
+
+    def warning(self, rule: str, path: str, line: int | None, message: str) -> None:
+        self.add(Level.WARNING, rule, path, line, message)
+
+    def info(self, rule: str, path: str, line: int | None, message: str) -> None:
+        self.add(Level.INFO, rule, path, line, message)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self._items if f.level is Level.ERROR]
+
+
+class Aborted(click.ClickException):
+    """Raised when errors were found: click prints the summary and exits 1."""
+
+    exit_code = 1
+
+    def __init__(self, findings: Findings, what: str) -> None:
+        errors = findings.errors
+        files = len({f.path for f in errors})
+        noun = "error" if len(errors) == 1 else "errors"
+        fnoun = "file" if files == 1 else "files"
+        super().__init__(f"{len(errors)} {noun} in {files} {fnoun}; {what}")

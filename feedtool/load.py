@@ -1,0 +1,307 @@
+"""Load stage: the show folder's files → validated `Show` and `Episode` dataclasses.
+
+Every problem becomes a finding with its file and line; loading goes on so that one
+run reports everything. Values are converted by the parsers in `fields.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urljoin
+
+from . import fields as f
+from .fields import Field
+from .findings import Findings
+from .model import Episode, MediaRef, Show
+from .probe import AUDIO_EXTENSIONS, UNSUPPORTED_AUDIO
+from .yamlsource import Node, YAMLSourceError, parse, split_front_matter
+
+SHOW_FILE = "show.yaml"
+
+# The namespace the Podcasting 2.0 spec fixes for podcast:guid.
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+_XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+SHOW_SCHEMA: dict[str, Field] = {
+    "title": Field(f.text, required=True),
+    "description": Field(f.text, required=True),
+    "link": Field(f.url, required=True),
+    "feed_url": Field(f.url, required=True),
+    "language": Field(f.language, required=True),
+    "author": Field(f.text, required=True),
+    "owner": Field(
+        f.mapping_of({"name": Field(f.text, True), "email": Field(f.email, True)}), required=True
+    ),
+    "image": Field(f.text, required=True),
+    "categories": Field(f.categories, required=True),
+    "media_base_url": Field(f.url),
+    "explicit": Field(f.boolean),
+    "type": Field(f.choice("episodic", "serial")),
+    "copyright": Field(f.text),
+    "guid": Field(f.uuid_text),
+}
+
+EPISODE_SCHEMA: dict[str, Field] = {
+    "title": Field(f.text, required=True),
+    "date": Field(f.timestamp, required=True),
+    "audio": Field(f.text),
+    "guid": Field(f.text),
+    "summary": Field(f.text),
+    "season": Field(f.positive_int),
+    "episode": Field(f.positive_int),
+    "type": Field(f.choice("full", "trailer", "bonus")),
+    "explicit": Field(f.boolean),
+    "image": Field(f.text),
+    "duration": Field(f.duration),
+    "length": Field(f.non_negative_int),
+    "draft": Field(f.boolean),
+}
+
+
+def podcast_guid(feed_url: str) -> str:
+    """The Podcasting 2.0 podcast:guid: UUIDv5 of the feed URL without scheme and trailing slashes."""
+    bare = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", feed_url).rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
+@dataclass
+class _Context:
+    """What loading one file needs to know about the folder it lives in."""
+
+    folder: Path  # as the user gave it, for display
+    findings: Findings
+    media_base_url: str
+    guid_namespace: uuid.UUID
+
+    def display(self, name: str) -> str:
+        return (self.folder / name).as_posix()
+
+
+def read_text(ctx: _Context, path: Path) -> str | None:
+    """A file's text with the characters XML 1.0 forbids removed (they would break the feed)."""
+    shown = path.as_posix()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        ctx.findings.error("FILE-UNREADABLE", shown, None, f"cannot read the file: {exc.strerror}")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        ctx.findings.error("FILE-ENCODING", shown, line, "not UTF-8 text: save the file as UTF-8")
+        return None
+    cleaned, removed = _XML_FORBIDDEN.subn("", text)
+    if removed:
+        line = text[: _XML_FORBIDDEN.search(text).start()].count("\n") + 1  # type: ignore[union-attr]
+        ctx.findings.warning(
+            "XML-CHARS", shown, line, f"removed {removed} control character(s) that XML forbids"
+        )
+    return cleaned
+
+
+def local_path(ctx: _Context, value: str, shown: str, line: int, key: str) -> str | None:
+    """Normalise a show-relative path; refuse one that leads outside the show folder."""
+    posix = value.replace("\\", "/")
+    normal = posixpath.normpath(posix)
+    if posixpath.isabs(posix) or re.match(r"[A-Za-z]:", posix) or normal.split("/")[0] == "..":
+        ctx.findings.error(
+            "PATH-OUTSIDE", shown, line,
+            f"{key}: '{value}' leads outside the show folder; paths are relative to "
+            f"{ctx.folder.as_posix()}/ and must stay inside it",
+        )
+        return None
+    if not (ctx.folder / normal).is_file():
+        rule = "AUDIO-MISSING" if key == "audio" else "IMAGE-MISSING"
+        ctx.findings.error(rule, shown, line, f"{key}: no file {ctx.display(normal)}")
+        return None
+    return normal
+
+
+def media_url(base: str, path: str) -> str:
+    return urljoin(base, quote(path, safe="/"))
+
+
+def image_ref(ctx: _Context, node: Node, value: str, shown: str) -> MediaRef | None:
+    """An image is a file in the show folder (JPEG or PNG) or an https URL."""
+    if f.is_url(value):
+        if not value.startswith("https://"):
+            ctx.findings.error("IMAGE-URL", shown, node.line, f"image: use an https URL, got '{value}'")
+            return None
+        return MediaRef(value, None, node.line)
+    path = local_path(ctx, value, shown, node.line, "image")
+    if path is None:
+        return None
+    suffix = posixpath.splitext(path)[1].lower()
+    with open(ctx.folder / path, "rb") as handle:
+        head = handle.read(8)
+    real = "png" if head.startswith(b"\x89PNG") else "jpeg" if head.startswith(b"\xff\xd8\xff") else None
+    named = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}.get(suffix)
+    if named is None or real != named:
+        what = f"a {real.upper()} file" if real else "neither JPEG nor PNG"
+        ctx.findings.error(
+            "IMAGE-TYPE", shown, node.line,
+            f"image: {ctx.display(path)} is {what}; directories accept only JPEG (.jpg) or PNG (.png) "
+            "with a matching extension",
+        )
+        return None
+    return MediaRef(media_url(ctx.media_base_url, path), path, node.line)
+
+
+def load_show(folder: Path, findings: Findings) -> Show | None:
+    """Read show.yaml; None when it has errors (they are in `findings`)."""
+    path = folder / SHOW_FILE
+    shown = path.as_posix()
+    if not path.is_file():
+        findings.error(
+            "SHOW-MISSING", shown, None,
+            f"no {SHOW_FILE} in {folder.as_posix()}/ (is --episodes pointing at the show folder?)",
+        )
+        return None
+    ctx = _Context(folder, findings, "", uuid.NAMESPACE_URL)
+    text = read_text(ctx, path)
+    if text is None:
+        return None
+    try:
+        mapping = parse(text)
+    except YAMLSourceError as exc:
+        findings.error("YAML-SYNTAX", shown, exc.line, exc.message)
+        return None
+    values, ok = f.read_fields(mapping, SHOW_SCHEMA, shown, findings, 1)
+    if not ok:
+        return None
+    feed_folder = urljoin(values["feed_url"], ".")
+    base = values.get("media_base_url", feed_folder)
+    base = base if base.endswith("/") else base + "/"
+    ctx.media_base_url = base
+    image = image_ref(ctx, mapping["image"], values["image"], shown)
+    if image is None:
+        return None
+    return Show(
+        source=shown,
+        title=values["title"],
+        description=values["description"],
+        link=values["link"],
+        feed_url=values["feed_url"],
+        language=values["language"],
+        author=values["author"],
+        owner_name=values["owner"]["name"],
+        owner_email=values["owner"]["email"],
+        image=image,
+        categories=values["categories"],
+        media_base_url=base,
+        media_is_local=base == feed_folder,
+        explicit=values.get("explicit", False),
+        type=values.get("type"),
+        copyright=values.get("copyright"),
+        guid=values.get("guid") or podcast_guid(values["feed_url"]),
+    )
+
+
+def episode_files(folder: Path) -> list[Path]:
+    """The top-level *.md files of the show folder, except a README."""
+    return sorted(
+        p for p in folder.glob("*.md") if p.is_file() and p.name.lower() != "readme.md"
+    )
+
+
+def load_episodes(folder: Path, show: Show | None, findings: Findings) -> list[Episode]:
+    """Read every episode file; files with errors are left out (and reported)."""
+    if show is not None:
+        ctx = _Context(folder, findings, show.media_base_url, uuid.UUID(show.guid))
+    else:  # still report the episodes' own problems when show.yaml is broken
+        ctx = _Context(folder, findings, "https://invalid.invalid/", uuid.NAMESPACE_URL)
+    audio_by_stem: dict[str, list[str]] = {}
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        stem, suffix = os.path.splitext(entry.name)
+        if suffix.lower() in AUDIO_EXTENSIONS or suffix.lower() in UNSUPPORTED_AUDIO:
+            audio_by_stem.setdefault(stem, []).append(entry.name)
+    episodes = []
+    for path in episode_files(folder):
+        episode = _load_episode(ctx, path, audio_by_stem.get(path.stem, []))
+        if episode is not None:
+            episodes.append(episode)
+    return episodes
+
+
+def _load_episode(ctx: _Context, path: Path, siblings: list[str]) -> Episode | None:
+    shown = path.as_posix()
+    text = read_text(ctx, path)
+    if text is None:
+        return None
+    try:
+        front, notes, notes_line = split_front_matter(text)
+        mapping = parse(front, first_line=2)
+    except YAMLSourceError as exc:
+        ctx.findings.error("YAML-SYNTAX", shown, exc.line, exc.message)
+        return None
+    values, ok = f.read_fields(mapping, EPISODE_SCHEMA, shown, ctx.findings, 1)
+    draft = values.get("draft", False)
+    audio = None if draft else _audio_ref(ctx, path, mapping, values, siblings)
+    image = None
+    if "image" in values:
+        image = image_ref(ctx, mapping["image"], values["image"], shown)
+        ok = ok and image is not None
+    if not ok or (audio is None and not draft):
+        return None
+    guid_node = mapping.get("guid")
+    return Episode(
+        source=shown,
+        name=path.name,
+        title=values["title"],
+        date=values["date"],
+        guid=values.get("guid") or str(uuid.uuid5(ctx.guid_namespace, path.stem)),
+        guid_line=guid_node.line if guid_node else None,
+        audio=audio,
+        summary=values.get("summary"),
+        season=values.get("season"),
+        episode=values.get("episode"),
+        type=values.get("type"),
+        explicit=values.get("explicit"),
+        image=image,
+        duration=values.get("duration"),
+        length=values.get("length"),
+        draft=draft,
+        notes=notes,
+        notes_line=notes_line,
+    )
+
+
+def _audio_ref(
+    ctx: _Context, path: Path, mapping: dict[str, Node], values: dict, siblings: list[str]
+) -> MediaRef | None:
+    """The episode's audio: the `audio:` key, else the one sibling file with the same stem."""
+    shown = path.as_posix()
+    if "audio" in values:
+        value, line = values["audio"], mapping["audio"].line
+        if f.is_url(value):
+            if "duration" not in values or "length" not in values:
+                ctx.findings.error(
+                    "AUDIO-REMOTE", shown, line,
+                    "audio: a remote URL needs 'duration' and 'length' (bytes) in the front matter",
+                )
+                return None
+            return MediaRef(value, None, line)
+        rel = local_path(ctx, value, shown, line, "audio")
+        return MediaRef(media_url(ctx.media_base_url, rel), rel, line) if rel else None
+    if len(siblings) == 1:
+        return MediaRef(media_url(ctx.media_base_url, siblings[0]), siblings[0], None)
+    if not siblings:
+        ctx.findings.error(
+            "AUDIO-MISSING", shown, 1,
+            f"no audio: add 'audio: <file>' or put {ctx.display(path.stem)}.mp3 (or .m4a, ...) "
+            "next to it",
+        )
+    else:
+        ctx.findings.error(
+            "AUDIO-AMBIGUOUS", shown, 1,
+            f"{len(siblings)} audio files share this episode's name ({', '.join(siblings)}): "
+            "say which one with 'audio: <file>'",
+        )
+    return None

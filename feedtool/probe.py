@@ -1,0 +1,164 @@
+"""Probe stage: an audio file → its duration, byte length and MIME type.
+
+MIME types come from one fixed table (the host's `mimetypes` differs between machines
+and would make feeds differ). Durations come from mutagen, except for MP3s without a
+Xing/VBRI header, where mutagen extrapolates from the first frame's bitrate and can be
+off by minutes: for those we count the frames.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import mutagen
+from mutagen.flac import FLAC
+from mutagen.mp3 import MP3, BitrateMode
+from mutagen.mp4 import MP4
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+from mutagen.wave import WAVE
+
+from .model import MediaInfo
+
+# extension → (mutagen classes to try, MIME type written in the feed)
+AUDIO_TYPES: dict[str, tuple[tuple[type[mutagen.FileType], ...], str]] = {
+    ".mp3": ((MP3,), "audio/mpeg"),
+    ".m4a": ((MP4,), "audio/x-m4a"),
+    ".ogg": ((OggVorbis, OggOpus), "audio/ogg"),
+    ".opus": ((OggOpus,), "audio/ogg"),
+    ".flac": ((FLAC,), "audio/flac"),
+    ".wav": ((WAVE,), "audio/wav"),
+}
+AUDIO_EXTENSIONS = frozenset(AUDIO_TYPES)
+
+# Audio-like files we recognise but cannot publish, and what to do instead.
+UNSUPPORTED_AUDIO = {
+    ".aac": "raw AAC has no index to read its duration from; wrap it in M4A "
+    "(ffmpeg -i in.aac -c copy out.m4a)",
+    ".wma": "Windows Media Audio is not played by podcast apps; convert it to MP3 or M4A",
+    ".aiff": "AIFF is not played by podcast apps; convert it to MP3 or M4A",
+    ".aif": "AIFF is not played by podcast apps; convert it to MP3 or M4A",
+}
+
+
+class ProbeError(Exception):
+    """Why an audio file cannot be published; `rule` names the finding."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A probe's result, plus a note when the duration needed more than mutagen."""
+
+    info: MediaInfo
+    note: str | None = None
+
+
+def mime_for(name: str) -> str | None:
+    """The MIME type for a file name or URL path, from the fixed table."""
+    entry = AUDIO_TYPES.get(os.path.splitext(name)[1].lower())
+    return entry[1] if entry else None
+
+
+def probe(path: Path) -> Probe:
+    """Read an audio file's facts; raise ProbeError for anything that is not publishable."""
+    suffix = path.suffix.lower()
+    if suffix in UNSUPPORTED_AUDIO:
+        raise ProbeError("AUDIO-FORMAT", f"{suffix} is not supported: {UNSUPPORTED_AUDIO[suffix]}")
+    if suffix not in AUDIO_TYPES:
+        known = ", ".join(sorted(AUDIO_TYPES))
+        raise ProbeError("AUDIO-FORMAT", f"'{suffix or path.name}' is not a supported audio type ({known})")
+    kinds, mime = AUDIO_TYPES[suffix]
+    try:
+        with open(path, "rb"):
+            length = path.stat().st_size
+    except OSError as exc:
+        raise ProbeError("AUDIO-UNREADABLE", f"cannot read it: {exc.strerror}") from None
+    audio = None
+    for kind in kinds:
+        try:
+            audio = kind(path)
+            break
+        except mutagen.MutagenError:
+            continue
+    if audio is None or audio.info is None:
+        raise ProbeError(
+            "AUDIO-UNREADABLE",
+            f"not a readable {suffix[1:].upper()} audio file (is the file damaged, or named "
+            "with the wrong extension?)",
+        )
+    duration = float(audio.info.length or 0)
+    note = None
+    if isinstance(audio, MP3) and audio.info.bitrate_mode is BitrateMode.UNKNOWN:
+        counted = count_mp3_duration(path, audio.info.frame_offset)
+        if counted is not None and abs(counted - duration) >= 0.5:
+            note = (
+                f"no Xing/VBRI header, so its length is only estimated ({duration:.1f} s); "
+                f"counted the frames instead: {counted:.1f} s"
+            )
+        duration = counted if counted is not None else duration
+    if duration <= 0:
+        raise ProbeError("AUDIO-UNREADABLE", "the audio has no length (an empty or damaged file?)")
+    return Probe(MediaInfo(duration=duration, length=length, mime=mime), note)
+
+
+# MPEG audio frame tables: bitrates in kbit/s by (version is MPEG-1, layer), sample rates.
+_BITRATES = {
+    (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (True, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (True, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (False, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (False, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+    (False, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def _frame_at(data: mmap.mmap | bytes, pos: int) -> tuple[int, int, int] | None:
+    """(frame bytes, samples, sample rate) of a valid MPEG audio frame header at pos."""
+    if pos + 4 > len(data) or data[pos] != 0xFF or data[pos + 1] & 0xE0 != 0xE0:
+        return None
+    b1, b2 = data[pos + 1], data[pos + 2]
+    version = (b1 >> 3) & 3  # 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5, 1 = reserved
+    layer = 4 - ((b1 >> 1) & 3)  # 4 = reserved
+    bitrate_index, rate_index, padding = b2 >> 4, (b2 >> 2) & 3, (b2 >> 1) & 1
+    if version == 1 or layer == 4 or bitrate_index in (0, 15) or rate_index == 3:
+        return None
+    mpeg1 = version == 3
+    bitrate = _BITRATES[(mpeg1, layer)][bitrate_index] * 1000
+    rate = _RATES[version][rate_index]
+    if layer == 1:
+        return (12 * bitrate // rate + padding) * 4, 384, rate
+    samples = 1152 if (layer == 2 or mpeg1) else 576
+    return samples // 8 * bitrate // rate + padding, samples, rate
+
+
+def count_mp3_duration(path: Path, start: int) -> float | None:
+    """Walk every MPEG frame from `start` and add up their samples (exact for VBR files)."""
+    with open(path, "rb") as handle:
+        try:
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped
+            return None
+        with data:
+            pos, end, samples, rate = start, len(data), 0, 0
+            while pos < end:
+                frame = _frame_at(data, pos)
+                # a header counts only if the next frame (or the end) follows it, as a
+                # stray 0xFFE bit pattern inside tag or padding bytes would not
+                if frame and (pos + frame[0] >= end or _frame_at(data, pos + frame[0])):
+                    pos += frame[0]
+                    samples += frame[1]
+                    rate = frame[2]
+                    continue
+                next_sync = data.find(b"\xff", pos + 1)
+                if next_sync < 0:
+                    break
+                pos = next_sync
+    return samples / rate if rate else None

@@ -1,0 +1,103 @@
+"""Render stage: a show and its published episodes → the RSS feed's bytes, via feedgen.
+
+Output is deterministic: lastBuildDate is the newest episode's date (not the clock),
+items are ordered here (feedgen's `add_entry` would prepend), and the generator
+string has no version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from feedgen.feed import FeedGenerator
+from lxml.etree import CDATA
+
+from . import notes
+from .ext.itunes import ItunesEntryExtension, ItunesExtension
+from .ext.podcastindex import PodcastIndexExtension
+from .findings import Findings
+from .model import Episode, MediaInfo, Show
+
+# Apple's limit for <description>, in bytes.
+DESCRIPTION_LIMIT = 4000
+SUBTITLE_LIMIT = 255
+
+
+@dataclass(frozen=True)
+class Published:
+    """An episode that goes into the feed, with the facts about its audio."""
+
+    episode: Episode
+    media: MediaInfo
+
+
+def newest_first(items: Sequence[Published]) -> list[Published]:
+    """Newest first; two episodes with the same date are ordered by file name."""
+    return sorted(items, key=lambda p: (p.episode.date, p.episode.name), reverse=True)
+
+
+def render_feed(show: Show, items: Sequence[Published], findings: Findings) -> bytes:
+    feed = FeedGenerator()
+    feed.register_extension("itunes", ItunesExtension, ItunesEntryExtension, atom=False)
+    feed.register_extension("podcastindex", PodcastIndexExtension, None, atom=False)
+
+    feed.title(show.title)
+    # feedgen's RSS <link> is the last link given, so the self link goes first
+    feed.link(href=show.feed_url, rel="self", type="application/rss+xml")
+    feed.link(href=show.link)
+    feed.description(CDATA(notes.to_html(show.description)))
+    feed.language(show.language)
+    if show.copyright:
+        feed.copyright(show.copyright)
+    feed.generator("feedtool")
+    ordered = newest_first(items)
+    # lastBuildDate changes only when the episodes do, so unchanged input gives the same bytes
+    feed.lastBuildDate(ordered[0].episode.date if ordered else None)
+
+    itunes: ItunesExtension = feed.itunes
+    itunes.author = show.author
+    itunes.owner = (show.owner_name, show.owner_email)
+    itunes.image = show.image.url
+    itunes.categories = show.categories
+    itunes.explicit = show.explicit
+    itunes.type = show.type
+    feed.podcastindex.guid = show.guid
+
+    for item in ordered:
+        _add_item(feed, item, findings)
+    return feed.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+def _add_item(feed: FeedGenerator, item: Published, findings: Findings) -> None:
+    episode, media = item.episode, item.media
+    entry = feed.add_entry(order="append")
+    entry.title(episode.title)
+    entry.guid(episode.guid, permalink=False)
+    entry.pubDate(episode.date)
+    entry.enclosure(episode.audio.url, str(media.length), media.mime)
+
+    body = notes.to_html(episode.notes)
+    short = episode.summary or notes.first_paragraph(episode.notes) or episode.title
+    if len(body.encode()) <= DESCRIPTION_LIMIT:
+        description = body or short
+    else:
+        description = notes.truncate(short, DESCRIPTION_LIMIT, bytes_=True)
+        findings.warning(
+            "DESC-LEN", episode.source, episode.notes_line,
+            f"show notes are {len(body.encode())} bytes as HTML, over Apple's {DESCRIPTION_LIMIT} "
+            "for <description>: it gets the plain summary, <content:encoded> the full notes",
+        )
+    entry.description(CDATA(description))
+    if body:
+        entry.content(body, type="CDATA")
+
+    extra: ItunesEntryExtension = entry.itunes
+    extra.duration = round(media.duration)
+    extra.image = episode.image.url if episode.image else None
+    extra.explicit = episode.explicit
+    extra.episode = episode.episode
+    extra.season = episode.season
+    extra.episode_type = episode.type
+    extra.subtitle = notes.truncate(short, SUBTITLE_LIMIT)
+    extra.summary = notes.truncate(short, DESCRIPTION_LIMIT)

@@ -1,0 +1,54 @@
+"""Write stage: put files into the output folder atomically (temp file, then rename).
+
+A reader of the output folder (a web server, an upload step) sees either the old file
+or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+
+def _temp_for(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes to `path` through a temp file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = _temp_for(path)
+    try:
+        with open(temp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def publish_file(source: Path, target: Path) -> bool:
+    """Hard-link (or, across file systems, copy) a media file into the output folder.
+
+    Returns False when the target already holds the same file, so rebuilds stay cheap.
+    """
+    if target.exists():
+        if os.path.samefile(source, target):
+            return False
+        a, b = source.stat(), target.stat()
+        if a.st_size == b.st_size and a.st_mtime_ns == b.st_mtime_ns:
+            return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = _temp_for(target)
+    try:
+        temp.unlink(missing_ok=True)
+        try:
+            os.link(source, temp)
+        except OSError:  # another file system, or links not allowed: copy instead
+            shutil.copy2(source, temp)
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    return True

@@ -1,0 +1,91 @@
+"""Read YAML as located text: every scalar stays a string, with the line it came from.
+
+YAML 1.1 silently turns `language: no` into False and `guid: 0042` into 34. feedtool
+therefore composes the document without resolving any type (PyYAML's BaseLoader) and
+lets each field's own parser convert its text (see `fields.py`). Lines are kept so
+that every message can point at `path:line`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+try:  # the C loader is much faster; the pure-Python one gives identical nodes
+    from yaml import CBaseLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import BaseLoader as _Loader  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Node:
+    """A YAML value: `str` for a scalar, `list[Node]` or `dict[str, Node]`, and its line."""
+
+    value: str | list[Node] | dict[str, Node]
+    line: int
+    quoted: bool = False
+
+
+class YAMLSourceError(Exception):
+    """Invalid YAML, with the 1-based line in the file where the parser stopped."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def parse(text: str, first_line: int = 1) -> dict[str, Node]:
+    """Parse a YAML mapping; `first_line` is the file line the YAML text starts on."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + first_line if mark else None
+        problem = exc.problem or exc.context or "not valid YAML"
+        raise YAMLSourceError(f"invalid YAML: {problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise YAMLSourceError(f"invalid YAML: {exc}", None) from None
+    if root is None:
+        return {}
+    node = _convert(root, first_line)
+    if not isinstance(node.value, dict):
+        raise YAMLSourceError("expected a mapping of `key: value` lines", node.line)
+    return node.value
+
+
+def _convert(node: yaml.Node, first_line: int) -> Node:
+    line = node.start_mark.line + first_line
+    if isinstance(node, yaml.ScalarNode):
+        return Node(node.value, line, quoted=node.style in ("'", '"'))
+    if isinstance(node, yaml.SequenceNode):
+        return Node([_convert(item, first_line) for item in node.value], line)
+    mapping: dict[str, Node] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise YAMLSourceError("a key must be plain text", key_node.start_mark.line + first_line)
+        key = key_node.value
+        if key in mapping:
+            raise YAMLSourceError(
+                f"key '{key}' appears twice (first on line {mapping[key].line})",
+                key_node.start_mark.line + first_line,
+            )
+        mapping[key] = _convert(value_node, first_line)
+    return Node(mapping, line)
+
+
+def split_front_matter(text: str) -> tuple[str, str, int]:
+    """Split an episode file into (YAML text, Markdown body, line the body starts on).
+
+    The file must open with a `---` line and close the YAML with `---` (or `...`).
+    """
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise YAMLSourceError(
+            "no front matter: an episode file starts with a '---' line, then YAML, then '---'", 1
+        )
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    raise YAMLSourceError("front matter is not closed: add a '---' line after the YAML", 1)
