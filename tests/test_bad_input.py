@@ -1,0 +1,181 @@
+"""Every user mistake: one readable line naming file and line, exit 1, the old feed untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import AUDIO, SHOW_YAML, episode
+
+TONE = AUDIO / "tone.mp3"
+
+
+def publish_then_break(make_show, build, files: dict) -> tuple:
+    """Build a good show, then rebuild after `files` changed it; return the run and old feed."""
+    folder = make_show({"good.md": episode("Good"), "good.mp3": TONE})
+    first = build(folder)
+    assert first.exit_code == 0, first.stderr
+    before = first.feed.read_bytes()
+    make_show(files)
+    return build(folder), before
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {"bad.md": "---\ntitle: [unclosed\ndate: 2026-01-01\n---\n", "bad.mp3": TONE},
+            "error YAML-SYNTAX {f}/bad.md:3: invalid YAML:",
+        ),
+        (
+            {"bad.md": "no front matter here\n", "bad.mp3": TONE},
+            "error YAML-SYNTAX {f}/bad.md:1: no front matter",
+        ),
+        (
+            {"bad.md": "---\ndate: 2026-01-01\n---\n", "bad.mp3": TONE},
+            "error FIELD-REQUIRED {f}/bad.md:1: missing required field 'title'",
+        ),
+        (
+            {"bad.md": episode("Bad", season="first"), "bad.mp3": TONE},
+            "error FIELD-VALUE {f}/bad.md:4: season: expected a whole number of 1 or more, got 'first'",
+        ),
+        (
+            {"bad.md": episode("Bad", date="next tuesday"), "bad.mp3": TONE},
+            "error FIELD-VALUE {f}/bad.md:3: date: expected an ISO 8601 date",
+        ),
+        (
+            {"bad.md": episode("Bad", explicit="maybe"), "bad.mp3": TONE},
+            "error FIELD-VALUE {f}/bad.md:4: explicit: expected true or false, got 'maybe'",
+        ),
+        (
+            {"bad.md": episode("[a, b]"), "bad.mp3": TONE},
+            "error FIELD-VALUE {f}/bad.md:2: title: expected a single value, got a list",
+        ),
+        (
+            {"bad.md": episode("Bad")},
+            "error AUDIO-MISSING {f}/bad.md:1: no audio: add 'audio: <file>' or put {f}/bad.mp3",
+        ),
+        (
+            {"bad.md": episode("Bad", audio="gone.mp3")},
+            "error AUDIO-MISSING {f}/bad.md:4: audio: no file {f}/gone.mp3",
+        ),
+        (
+            {"bad.md": episode("Bad"), "bad.mp3": AUDIO / "not-audio.mp3"},
+            "error AUDIO-UNREADABLE {f}/bad.md:1: audio {f}/bad.mp3: not a readable MP3 audio file",
+        ),
+        (
+            {"bad.md": episode("Bad"), "bad.aac": AUDIO / "fake.aac"},
+            "error AUDIO-FORMAT {f}/bad.md:1: audio {f}/bad.aac: .aac is not supported",
+        ),
+        (
+            {"bad.md": episode("Bad", audio="../outside.mp3")},
+            "error PATH-OUTSIDE {f}/bad.md:4: audio: '../outside.mp3' leads outside the show folder",
+        ),
+        (
+            {"bad.md": episode("Bad", audio="/etc/passwd")},
+            "error PATH-OUTSIDE {f}/bad.md:4: audio: '/etc/passwd' leads outside the show folder",
+        ),
+        (
+            {"bad.md": episode("Bad", image="../cover.png"), "bad.mp3": TONE},
+            "error PATH-OUTSIDE {f}/bad.md:4: image: '../cover.png' leads outside",
+        ),
+        (
+            {"bad.md": episode("Bad"), "bad.mp3": TONE, "bad.m4a": AUDIO / "tone.m4a"},
+            "error AUDIO-AMBIGUOUS {f}/bad.md:1: 2 audio files share this episode's name "
+            "(bad.m4a, bad.mp3): say which one with 'audio: <file>'",
+        ),
+        (
+            {"bad.md": episode("Bad", audio="https://cdn.example.com/bad.mp3")},
+            "error AUDIO-REMOTE {f}/bad.md:4: audio: a remote URL needs 'duration' and 'length'",
+        ),
+        (
+            {"bad.md": episode("Bad", guid="shared"), "bad.mp3": TONE,
+             "worse.md": episode("Worse", guid="shared"), "worse.mp3": TONE},
+            "error GUID-DUPLICATE {f}/worse.md:4: guid 'shared' is also the guid of {f}/bad.md",
+        ),
+        (
+            {"bad.md": episode("Bad", image="notes.txt"), "bad.mp3": TONE, "notes.txt": "hello"},
+            "error IMAGE-TYPE {f}/bad.md:4: image: {f}/notes.txt is neither JPEG nor PNG",
+        ),
+    ],
+    ids=lambda value: None if isinstance(value, dict) else str(value)[:40],
+)
+def test_mistake_is_reported_and_feed_kept(make_show, build, files, expected) -> None:
+    run, before = publish_then_break(make_show, build, files)
+    folder = run.feed.parent.parent / "show"
+    wanted = expected.format(f=folder.as_posix())
+    assert run.exit_code == 1
+    assert any(line.startswith(wanted) for line in run.lines()), run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+    assert run.feed.read_bytes() == before
+    assert "nothing was written" in run.stderr
+
+
+def test_non_utf8_file(make_show, build) -> None:
+    folder = make_show({"bad.mp3": TONE})
+    (folder / "bad.md").write_bytes(b"---\ntitle: ok\ndate: 2026-01-01\nsummary: caf\xe9\n---\n")
+    run = build(folder)
+    assert run.exit_code == 1
+    assert f"error FILE-ENCODING {folder.as_posix()}/bad.md:4: not UTF-8 text" in run.stderr
+
+
+def test_every_problem_in_every_file_in_one_run(make_show, build) -> None:
+    folder = make_show(
+        {
+            "a.md": episode("A", season="0"),  # no audio either
+            "b.md": "---\ntitle: B\n---\n",
+            "c.md": episode("C", typo="x"),
+            "c.mp3": TONE,
+        },
+        show_yaml=SHOW_YAML.replace("language: en", "language: 42x").replace("Technology", "Tech"),
+    )
+    run = build(folder)
+    rules = [line.split()[1] for line in run.lines() if line.startswith(("error", "warning"))]
+    assert run.exit_code == 1
+    assert sorted(rules) == sorted(
+        ["FIELD-VALUE", "CATEGORY", "FIELD-VALUE", "AUDIO-MISSING", "FIELD-REQUIRED",
+         "AUDIO-MISSING", "FIELD-UNKNOWN"]
+    ), run.stderr
+    assert run.lines()[-1] == "Error: 6 errors in 3 files; nothing was written " \
+        f"({run.feed.as_posix()} is unchanged)"
+    assert not run.feed.exists()
+
+
+def test_missing_show_yaml(make_show, build) -> None:
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE}, show_yaml=None)
+    run = build(folder)
+    assert run.exit_code == 1
+    assert f"error SHOW-MISSING {folder.as_posix()}/show.yaml: no show.yaml in" in run.stderr
+
+
+def test_missing_show_fields_name_each_key(make_show, build) -> None:
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE}, show_yaml="title: Only a title\n")
+    run = build(folder)
+    missing = {line.rsplit("'", 2)[1] for line in run.lines() if "FIELD-REQUIRED" in line}
+    assert missing == {"description", "link", "feed_url", "language", "author", "owner", "image",
+                       "categories"}
+
+
+def test_unknown_key_warns_but_builds(make_show, build) -> None:
+    folder = make_show({"a.md": episode("A", sesaon="2"), "a.mp3": TONE})
+    run = build(folder)
+    assert run.exit_code == 0
+    assert (f"warning FIELD-UNKNOWN {folder.as_posix()}/a.md:4: unknown key 'sesaon' ignored "
+            "(did you mean 'season'?)") in run.lines()
+
+
+def test_unwritable_output_is_a_clear_error(make_show, build, tmp_path: Path) -> None:
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE})
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the output folder should be")
+    run = build(folder, output=blocker / "site")
+    assert run.exit_code == 1
+    assert "error WRITE-FAILED" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_no_published_episode_is_an_error(make_show, build) -> None:
+    folder = make_show({"a.md": episode("A", draft="true")})
+    run = build(folder)
+    assert run.exit_code == 1
+    assert "error NO-EPISODES" in run.stderr and "1 draft" in run.stderr
