@@ -70,6 +70,9 @@ def check_unique_guids(episodes: list[Episode], findings: Findings) -> None:
 
 def build(folder: Path, output: Path, now: datetime, findings: Findings) -> BuildResult:
     """Build the feed for the show in `folder` into `output`; raise Aborted on any error."""
+    if not folder.is_dir():
+        findings.error("SHOW-MISSING", folder.as_posix(), None, "no such folder (check --episodes)")
+        raise Aborted(findings, "nothing was written")
     show = load_show(folder, findings)
     episodes = load_episodes(folder, show, findings)
     check_unique_guids(episodes, findings)

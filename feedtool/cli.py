@@ -27,7 +27,7 @@ def report(findings: Findings) -> None:
 
 
 @click.group()
-@click.version_option(package_name="feedtool")
+@click.version_option(package_name="feedtool", prog_name="feedtool")
 def main() -> None:
     """Publish a podcast from plain files: Markdown episodes + audio → an RSS feed."""
 
