@@ -100,7 +100,9 @@ def build(folder: Path, output: Path, now: datetime, findings: Findings) -> Buil
             "reject a feed without episodes",
         )
     if findings.errors or show is None:
-        raise Aborted(findings, f"nothing was written ({(output / FEED_FILE).as_posix()} is unchanged)")
+        feed = output / FEED_FILE
+        kept = f" ({feed.as_posix()} is unchanged)" if feed.exists() else ""
+        raise Aborted(findings, f"nothing was written{kept}")
 
     xml = render_feed(show, published, findings)
     try:

@@ -55,9 +55,13 @@ def build_command(folder: Path, output: Path, now: datetime) -> None:
     finally:
         report(findings)
     warnings = sum(1 for f in findings if f.level is Level.WARNING)
-    click.echo(
-        f"wrote {result.feed_path.as_posix()}: {result.published} episodes"
-        + (f", {result.scheduled} scheduled" if result.scheduled else "")
-        + (f", {result.drafts} drafts" if result.drafts else "")
-        + (f", {warnings} warnings" if warnings else "")
-    )
+    counts = [plural(result.published, "episode")]
+    counts += [plural(n, word) for n, word in (
+        (result.scheduled, "scheduled"), (result.drafts, "draft"), (warnings, "warning")) if n]
+    click.echo(f"wrote {result.feed_path.as_posix()}: {', '.join(counts)}")
+
+
+def plural(count: int, word: str) -> str:
+    if word == "scheduled":
+        return f"{count} scheduled"
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

@@ -31,10 +31,11 @@ class FieldError(ValueError):
 
 @dataclass(frozen=True)
 class Field:
-    """How to read one key: its parser and whether the key must be present."""
+    """How to read one key: its parser (or a nested schema) and whether it must be present."""
 
-    parse: Callable[[Node], Any]
+    parse: Callable[[Node], Any] | None = None
     required: bool = False
+    nested: dict[str, Field] | None = None  # for a mapping such as `owner: {name, email}`
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:
@@ -140,7 +141,9 @@ def timestamp(node: Node) -> datetime:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return datetime.combine(date.fromisoformat(value), time(), UTC)
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+    except ValueError as exc:
+        if re.match(r"\d{4}-\d{2}-\d{2}", value) and "range" in str(exc):
+            raise FieldError(f"'{value}' is not a real date or time ({exc})") from None
         raise FieldError(
             f"expected an ISO 8601 date like 2026-11-20 or 2026-11-20T09:00:00+01:00, got '{value}'"
         ) from None
@@ -189,56 +192,52 @@ def categories(node: Node) -> tuple[tuple[str, str | None], ...]:
     return tuple(result)
 
 
-def mapping_of(schema: dict[str, Field]) -> Callable[[Node], dict[str, Any]]:
-    """A nested mapping such as `owner: {name, email}`; the first problem is reported."""
-
-    def parse(node: Node) -> dict[str, Any]:
-        if not isinstance(node.value, dict):
-            raise FieldError(f"expected keys {', '.join(schema)} indented below")
-        values = {}
-        for key, spec in schema.items():
-            child = node.value.get(key)
-            if child is None or child.value == "":
-                if spec.required:
-                    raise FieldError(f"missing '{key}'")
-                continue
-            try:
-                values[key] = spec.parse(child)
-            except FieldError as exc:
-                raise FieldError(f"{key}: {exc}", exc.rule, exc.line or child.line) from None
-        unknown = sorted(set(node.value) - set(schema))
-        if unknown:
-            raise FieldError(f"unknown key '{unknown[0]}' (expected {', '.join(schema)})")
-        return values
-
-    return parse
-
-
 def read_fields(
     mapping: dict[str, Node],
     schema: dict[str, Field],
     path: str,
     findings: Findings,
-    first_line: int,
+    line: int,
+    prefix: str = "",
 ) -> tuple[dict[str, Any], bool]:
-    """Apply a schema; return (parsed values, whether every field was valid)."""
+    """Apply a schema; return (parsed values, whether every field was valid).
+
+    `line` is where the mapping starts (reported for missing keys); `prefix` names the
+    enclosing key of a nested mapping in messages (`owner.email`).
+    """
     values: dict[str, Any] = {}
     ok = True
     for key, spec in schema.items():
         node = mapping.get(key)
+        name = prefix + key
         if node is None or (isinstance(node.value, str) and node.value.strip() == ""):
             if spec.required:
-                line = node.line if node else first_line
-                findings.error("FIELD-REQUIRED", path, line, f"missing required field '{key}'")
+                where = (node.key_line or node.line) if node else line
+                findings.error("FIELD-REQUIRED", path, where, f"missing required field '{name}'")
                 ok = False
             continue
+        if spec.nested is not None:
+            if not isinstance(node.value, dict):
+                keys = ", ".join(spec.nested)
+                findings.error("FIELD-VALUE", path, node.line, f"{name}: expected {keys} indented below")
+                ok = False
+                continue
+            values[key], nested_ok = read_fields(
+                node.value, spec.nested, path, findings, node.key_line or node.line, prefix=f"{name}."
+            )
+            ok = ok and nested_ok
+            continue
+        assert spec.parse is not None
         try:
             values[key] = spec.parse(node)
         except FieldError as exc:
-            findings.error(exc.rule, path, exc.line or node.line, f"{key}: {exc}")
+            findings.error(exc.rule, path, exc.line or node.line, f"{name}: {exc}")
             ok = False
     for key, node in mapping.items():
         if key not in schema:
             hint = did_you_mean(key, schema)
-            findings.warning("FIELD-UNKNOWN", path, node.line, f"unknown key '{key}' ignored{hint}")
+            findings.warning(
+                "FIELD-UNKNOWN", path, node.key_line or node.line,
+                f"unknown key '{prefix}{key}' ignored{hint}",
+            )
     return values, ok

@@ -19,14 +19,12 @@ from .fields import Field
 from .findings import Findings
 from .model import Episode, MediaRef, Show
 from .probe import AUDIO_EXTENSIONS, UNSUPPORTED_AUDIO
-from .yamlsource import Node, YAMLSourceError, parse, split_front_matter
+from .yamlsource import XML_FORBIDDEN, Node, YAMLSourceError, parse, split_front_matter
 
 SHOW_FILE = "show.yaml"
 
 # The namespace the Podcasting 2.0 spec fixes for podcast:guid.
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
-
-_XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 SHOW_SCHEMA: dict[str, Field] = {
     "title": Field(f.text, required=True),
@@ -35,9 +33,7 @@ SHOW_SCHEMA: dict[str, Field] = {
     "feed_url": Field(f.url, required=True),
     "language": Field(f.language, required=True),
     "author": Field(f.text, required=True),
-    "owner": Field(
-        f.mapping_of({"name": Field(f.text, True), "email": Field(f.email, True)}), required=True
-    ),
+    "owner": Field(nested={"name": Field(f.text, True), "email": Field(f.email, True)}, required=True),
     "image": Field(f.text, required=True),
     "categories": Field(f.categories, required=True),
     "media_base_url": Field(f.url),
@@ -97,9 +93,10 @@ def read_text(ctx: _Context, path: Path) -> str | None:
         line = raw[: exc.start].count(b"\n") + 1
         ctx.findings.error("FILE-ENCODING", shown, line, "not UTF-8 text: save the file as UTF-8")
         return None
-    cleaned, removed = _XML_FORBIDDEN.subn("", text)
+    text = text.replace("\v", "\n").replace("\f", "\n")  # line breaks pasted from word processors
+    cleaned, removed = XML_FORBIDDEN.subn("", text)
     if removed:
-        line = text[: _XML_FORBIDDEN.search(text).start()].count("\n") + 1  # type: ignore[union-attr]
+        line = text[: XML_FORBIDDEN.search(text).start()].count("\n") + 1  # type: ignore[union-attr]
         ctx.findings.warning(
             "XML-CHARS", shown, line, f"removed {removed} control character(s) that XML forbids"
         )
@@ -207,7 +204,9 @@ def load_show(folder: Path, findings: Findings) -> Show | None:
 def episode_files(folder: Path) -> list[Path]:
     """The top-level *.md files of the show folder, except a README."""
     return sorted(
-        p for p in folder.glob("*.md") if p.is_file() and p.name.lower() != "readme.md"
+        p for p in folder.glob("*.md")
+        # hidden files include macOS's ._name.md resource forks
+        if p.is_file() and p.name.lower() != "readme.md" and not p.name.startswith(".")
     )
 
 

@@ -93,7 +93,7 @@ def _add_item(feed: FeedGenerator, item: Published, findings: Findings) -> None:
         entry.content(body, type="CDATA")
 
     extra: ItunesEntryExtension = entry.itunes
-    extra.duration = round(media.duration)
+    extra.duration = int(media.duration + 0.5)  # half up, not round()'s half to even
     extra.image = episode.image.url if episode.image else None
     extra.explicit = episode.explicit
     extra.episode = episode.episode

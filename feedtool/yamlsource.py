@@ -8,7 +8,8 @@ that every message can point at `path:line`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 import yaml
 
@@ -18,13 +19,18 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import BaseLoader as _Loader  # type: ignore[assignment]
 
 
+# Characters XML 1.0 forbids: lxml refuses them and feed readers choke on them.
+XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 @dataclass(frozen=True)
 class Node:
     """A YAML value: `str` for a scalar, `list[Node]` or `dict[str, Node]`, and its line."""
 
     value: str | list[Node] | dict[str, Node]
-    line: int
+    line: int  # where the value starts
     quoted: bool = False
+    key_line: int | None = None  # where its key is, for a value in a mapping
 
 
 class YAMLSourceError(Exception):
@@ -41,10 +47,7 @@ def parse(text: str, first_line: int = 1) -> dict[str, Node]:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + first_line if mark else None
-        problem = exc.problem or exc.context or "not valid YAML"
-        raise YAMLSourceError(f"invalid YAML: {problem}", line) from None
+        raise YAMLSourceError(*_explain(exc, first_line)) from None
     except yaml.YAMLError as exc:
         raise YAMLSourceError(f"invalid YAML: {exc}", None) from None
     if root is None:
@@ -55,10 +58,29 @@ def parse(text: str, first_line: int = 1) -> dict[str, Node]:
     return node.value
 
 
+def _explain(exc: yaml.MarkedYAMLError, first_line: int) -> tuple[str, int | None]:
+    """PyYAML's message, the line it is about, and a hint for the usual causes."""
+    problem = exc.problem or exc.context or "not valid YAML"
+    mark = exc.problem_mark or exc.context_mark
+    hint = ""
+    if "mapping values are not allowed" in problem:
+        hint = ': a value that contains ": " must be quoted, e.g. title: "Tomatoes: a guide"'
+    elif "end of stream" in problem and exc.context_mark is not None:
+        mark = exc.context_mark  # where the unclosed quote or bracket began
+        hint = f" {exc.context}: is a quote or bracket left open?"
+    elif "tab character" in problem:
+        hint = ": indent with spaces, not tabs"
+    elif exc.context and exc.context_mark is not None:
+        hint = f" ({exc.context} that began on line {exc.context_mark.line + first_line})"
+    line = mark.line + first_line if mark else None
+    return f"invalid YAML: {problem}{hint}", line
+
+
 def _convert(node: yaml.Node, first_line: int) -> Node:
     line = node.start_mark.line + first_line
     if isinstance(node, yaml.ScalarNode):
-        return Node(node.value, line, quoted=node.style in ("'", '"'))
+        # escapes such as "\a" in a quoted scalar can produce characters XML forbids
+        return Node(XML_FORBIDDEN.sub("", node.value), line, quoted=node.style in ("'", '"'))
     if isinstance(node, yaml.SequenceNode):
         return Node([_convert(item, first_line) for item in node.value], line)
     mapping: dict[str, Node] = {}
@@ -71,7 +93,8 @@ def _convert(node: yaml.Node, first_line: int) -> Node:
                 f"key '{key}' appears twice (first on line {mapping[key].line})",
                 key_node.start_mark.line + first_line,
             )
-        mapping[key] = _convert(value_node, first_line)
+        value = _convert(value_node, first_line)
+        mapping[key] = replace(value, key_line=key_node.start_mark.line + first_line)
     return Node(mapping, line)
 
 

@@ -137,8 +137,7 @@ def test_every_problem_in_every_file_in_one_run(make_show, build) -> None:
         ["FIELD-VALUE", "CATEGORY", "FIELD-VALUE", "AUDIO-MISSING", "FIELD-REQUIRED",
          "AUDIO-MISSING", "FIELD-UNKNOWN"]
     ), run.stderr
-    assert run.lines()[-1] == "Error: 6 errors in 3 files; nothing was written " \
-        f"({run.feed.as_posix()} is unchanged)"
+    assert run.lines()[-1] == "Error: 6 errors in 3 files; nothing was written"
     assert not run.feed.exists()
 
 
@@ -179,3 +178,40 @@ def test_no_published_episode_is_an_error(make_show, build) -> None:
     run = build(folder)
     assert run.exit_code == 1
     assert "error NO-EPISODES" in run.stderr and "1 draft" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("front", "line", "words"),
+    [
+        ("title: Tomatoes: a guide\n", 2, 'must be quoted, e.g. title: "Tomatoes: a guide"'),
+        ('title: "unclosed\ndate: 2026-01-01\n', 2, "is a quote or bracket left open?"),
+        ("title: x\n\tdate: 2026-01-01\n", 3, "indent with spaces, not tabs"),
+    ],
+)
+def test_yaml_errors_explain_the_usual_causes(make_show, build, front, line, words) -> None:
+    folder = make_show({"bad.md": f"---\n{front}---\n", "bad.mp3": TONE})
+    message = next(x for x in build(folder).lines() if x.startswith("error YAML-SYNTAX"))
+    assert message.startswith(f"error YAML-SYNTAX {folder.as_posix()}/bad.md:{line}: invalid YAML:")
+    assert words in message
+
+
+def test_impossible_date_says_so(make_show, build) -> None:
+    folder = make_show({"bad.md": episode("Bad", date="2026-02-30"), "bad.mp3": TONE})
+    assert "date: '2026-02-30' is not a real date or time (day is out of range" in build(folder).stderr
+
+
+def test_owner_keys_are_checked_like_top_level_keys(make_show, build) -> None:
+    show = SHOW_YAML.replace("  email: tester@example.com\n", "  emial: tester@example.com\n")
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE}, show_yaml=show)
+    lines = build(folder).lines()
+    shown = f"{folder.as_posix()}/show.yaml"
+    assert f"error FIELD-REQUIRED {shown}:7: missing required field 'owner.email'" in lines
+    assert f"warning FIELD-UNKNOWN {shown}:9: unknown key 'owner.emial' ignored (did you mean 'email'?)" \
+        in lines
+
+
+def test_hidden_markdown_files_are_ignored(make_show, build) -> None:
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE})
+    (folder / "._a.md").write_bytes(b"\x00\x05\x16\x07binary")
+    run = build(folder)
+    assert run.exit_code == 0 and run.stderr == ""

@@ -19,7 +19,7 @@ def test_python_m_feedtool_builds_and_reports(make_show, tmp_path: Path) -> None
     folder = make_show({"a.md": episode("A"), "a.mp3": AUDIO / "tone.mp3"})
     done = feedtool("build", "--episodes", str(folder), "--output", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
-    assert done.stdout == f"wrote {(tmp_path / 'out' / 'feed.xml').as_posix()}: 1 episodes\n"
+    assert done.stdout == f"wrote {(tmp_path / 'out' / 'feed.xml').as_posix()}: 1 episode\n"
 
 
 def test_errors_exit_1_without_traceback(make_show, tmp_path: Path) -> None:

@@ -225,7 +225,7 @@ def test_drafts_and_future_episodes_stay_out_until_their_date(make_show, build) 
     })
     run = build(folder)
     assert xpath(run.feed, "//item/title/text()") == ["Past"]
-    assert "1 episodes, 1 scheduled, 1 drafts" in run.stdout
+    assert "1 episode, 1 scheduled, 1 draft" in run.stdout
     assert any(line.startswith("info SCHEDULED") for line in run.lines())
     later = build(folder, "--now", "2026-12-01T09:00:00Z")
     assert xpath(later.feed, "//item/title/text()") == ["Soon", "Past"]
@@ -264,7 +264,7 @@ def test_notes_are_sanitised(make_show, build) -> None:
 
 def test_cdata_terminator_and_forbidden_characters(make_show, build) -> None:
     body = "Arrays like a[b[0]]> end. Bell:\x07 and \x1b. Unicode: Привет, 東京, 🎙️, é."
-    folder = make_show({"ep.md": episode("E\x0c title", body=body), "ep.mp3": TONE})
+    folder = make_show({"ep.md": episode('"E\\a title"', body=body), "ep.mp3": TONE})
     run = build(folder)
     assert run.exit_code == 0
     item = gpodder(run.feed)["episodes"][0]
