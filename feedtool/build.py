@@ -62,7 +62,7 @@ def check_unique_guids(episodes: list[Episode], findings: Findings) -> None:
         other = first.setdefault(episode.guid, episode)
         if other is not episode:
             findings.error(
-                "GUID-DUPLICATE", episode.source, episode.guid_line or 1,
+                "GUID-DUPLICATE", episode.source, episode.lines.get("guid", 1),
                 f"guid '{episode.guid}' is also the guid of {other.source}; every episode "
                 "needs its own (apps drop or merge episodes that share one)",
             )
@@ -82,13 +82,13 @@ def build(folder: Path, output: Path, now: datetime, findings: Findings) -> Buil
     for episode in episodes:
         if episode.draft:
             drafts += 1
-            findings.info("DRAFT", episode.source, None, "draft: left out of the feed")
+            findings.info("DRAFT", episode.source, episode.lines["draft"], "draft: left out of the feed")
             continue
         info = media_info(folder, episode, findings)
         if episode.date > now:
             scheduled += 1
             findings.info(
-                "SCHEDULED", episode.source, None,
+                "SCHEDULED", episode.source, episode.lines["date"],
                 f"scheduled for {episode.date.isoformat()}: left out of the feed until then",
             )
         elif info is not None:

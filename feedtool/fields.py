@@ -57,7 +57,13 @@ def scalar(node: Node) -> str:
 
 
 def text(node: Node) -> str:
+    """Free text that may span lines (Markdown)."""
     return scalar(node)
+
+
+def line_text(node: Node) -> str:
+    """Text shown on one line (a title, a name): runs of whitespace become one space."""
+    return " ".join(scalar(node).split())
 
 
 def boolean(node: Node) -> bool:
@@ -71,14 +77,14 @@ def boolean(node: Node) -> bool:
 
 def positive_int(node: Node) -> int:
     value = scalar(node)
-    if not re.fullmatch(r"[0-9]+", value) or int(value) == 0:
-        raise FieldError(f"expected a whole number of 1 or more, got '{value}'")
+    if not re.fullmatch(r"[0-9]{1,9}", value) or int(value) == 0:
+        raise FieldError(f"expected a whole number from 1 to 999999999, got '{value}'")
     return int(value)
 
 
 def non_negative_int(node: Node) -> int:
     value = scalar(node)
-    if not re.fullmatch(r"[0-9]+", value):
+    if not re.fullmatch(r"[0-9]{1,15}", value):
         raise FieldError(f"expected a whole number of bytes, got '{value}'")
     return int(value)
 
@@ -139,15 +145,23 @@ def timestamp(node: Node) -> datetime:
     value = scalar(node)
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return datetime.combine(date.fromisoformat(value), time(), UTC)
-        parsed = datetime.fromisoformat(value)
+            parsed = datetime.combine(date.fromisoformat(value), time(), UTC)
+        else:
+            parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         if re.match(r"\d{4}-\d{2}-\d{2}", value) and "range" in str(exc):
             raise FieldError(f"'{value}' is not a real date or time ({exc})") from None
         raise FieldError(
             f"expected an ISO 8601 date like 2026-11-20 or 2026-11-20T09:00:00+01:00, got '{value}'"
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    offset = parsed.utcoffset()
+    if offset is not None and offset.seconds % 60:
+        raise FieldError(f"'{value}': an RSS date's time zone offset has whole minutes only")
+    if parsed.year < 1000:
+        raise FieldError(f"'{value}': an RSS date needs a four-digit year")
+    return parsed
 
 
 def duration(node: Node) -> float:
@@ -155,9 +169,9 @@ def duration(node: Node) -> float:
     value = scalar(node)
     parts = value.split(":")
     wrong = FieldError(f"expected seconds or H:MM:SS, got '{value}'")
-    if len(parts) > 3 or not all(re.fullmatch(r"\d+", p) for p in parts[:-1]):
+    if len(parts) > 3 or not all(re.fullmatch(r"\d{1,6}", p) for p in parts[:-1]):
         raise wrong
-    if not re.fullmatch(r"\d+(\.\d+)?", parts[-1]):
+    if not re.fullmatch(r"\d{1,7}(\.\d{1,6})?", parts[-1]):
         raise wrong
     if len(parts) > 1 and (float(parts[-1]) >= 60 or (len(parts) == 3 and int(parts[1]) >= 60)):
         raise wrong

@@ -46,6 +46,8 @@ class Findings:
         self._items: list[Finding] = []
 
     def add(self, level: Level, rule: str, path: str, line: int | None, message: str) -> None:
+        # one finding is one line, whatever the quoted value or file name contains
+        message, path = (text.replace("\r", "\\r").replace("\n", "\\n") for text in (message, path))
         self._items.append(Finding(level, rule, path, line, message))
 
     def error(self, rule: str, path: str, line: int | None, message: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,28 +28,28 @@ SHOW_FILE = "show.yaml"
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 SHOW_SCHEMA: dict[str, Field] = {
-    "title": Field(f.text, required=True),
+    "title": Field(f.line_text, required=True),
     "description": Field(f.text, required=True),
     "link": Field(f.url, required=True),
     "feed_url": Field(f.url, required=True),
     "language": Field(f.language, required=True),
-    "author": Field(f.text, required=True),
-    "owner": Field(nested={"name": Field(f.text, True), "email": Field(f.email, True)}, required=True),
+    "author": Field(f.line_text, required=True),
+    "owner": Field(nested={"name": Field(f.line_text, True), "email": Field(f.email, True)}, required=True),
     "image": Field(f.text, required=True),
     "categories": Field(f.categories, required=True),
     "media_base_url": Field(f.url),
     "explicit": Field(f.boolean),
     "type": Field(f.choice("episodic", "serial")),
-    "copyright": Field(f.text),
+    "copyright": Field(f.line_text),
     "guid": Field(f.uuid_text),
 }
 
 EPISODE_SCHEMA: dict[str, Field] = {
-    "title": Field(f.text, required=True),
+    "title": Field(f.line_text, required=True),
     "date": Field(f.timestamp, required=True),
     "audio": Field(f.text),
     "guid": Field(f.text),
-    "summary": Field(f.text),
+    "summary": Field(f.line_text),
     "season": Field(f.positive_int),
     "episode": Field(f.positive_int),
     "type": Field(f.choice("full", "trailer", "bonus")),
@@ -58,6 +59,11 @@ EPISODE_SCHEMA: dict[str, Field] = {
     "length": Field(f.non_negative_int),
     "draft": Field(f.boolean),
 }
+
+
+def default_guid(namespace: uuid.UUID, stem: str) -> str:
+    """An episode's guid from its file name; NFC, so macOS and Linux spellings of é agree."""
+    return str(uuid.uuid5(namespace, unicodedata.normalize("NFC", stem)))
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -103,7 +109,7 @@ def read_text(ctx: _Context, path: Path) -> str | None:
     return cleaned
 
 
-def local_path(ctx: _Context, value: str, shown: str, line: int, key: str) -> str | None:
+def local_path(ctx: _Context, value: str, shown: str, line: int | None, key: str) -> str | None:
     """Normalise a show-relative path; refuse one that leads outside the show folder."""
     posix = value.replace("\\", "/")
     normal = posixpath.normpath(posix)
@@ -114,11 +120,34 @@ def local_path(ctx: _Context, value: str, shown: str, line: int, key: str) -> st
             f"{ctx.folder.as_posix()}/ and must stay inside it",
         )
         return None
-    if not (ctx.folder / normal).is_file():
+    target = ctx.folder / normal
+    if not target.is_file():
         rule = "AUDIO-MISSING" if key == "audio" else "IMAGE-MISSING"
         ctx.findings.error(rule, shown, line, f"{key}: no file {ctx.display(normal)}")
         return None
+    if not target.resolve().is_relative_to(ctx.folder.resolve()):
+        ctx.findings.error(
+            "PATH-OUTSIDE", shown, line,
+            f"{key}: {ctx.display(normal)} is a link to {target.resolve().as_posix()}, outside the "
+            "show folder; move the file into the folder",
+        )
+        return None
+    if not utf8_name(ctx, normal, shown, line):
+        return None
     return normal
+
+
+def utf8_name(ctx: _Context, name: str, shown: str, line: int | None) -> bool:
+    """A file name must be UTF-8 to become a URL; report one that is not."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        ctx.findings.error(
+            "FILE-NAME", shown, line,
+            f"the file name {name.encode('utf-8', 'surrogateescape')!r} is not UTF-8: rename it",
+        )
+        return False
+    return True
 
 
 def media_url(base: str, path: str) -> str:
@@ -171,14 +200,12 @@ def load_show(folder: Path, findings: Findings) -> Show | None:
         findings.error("YAML-SYNTAX", shown, exc.line, exc.message)
         return None
     values, ok = f.read_fields(mapping, SHOW_SCHEMA, shown, findings, 1)
-    if not ok:
-        return None
-    feed_folder = urljoin(values["feed_url"], ".")
+    feed_folder = urljoin(values.get("feed_url", ""), ".")
     base = values.get("media_base_url", feed_folder)
     base = base if base.endswith("/") else base + "/"
     ctx.media_base_url = base
-    image = image_ref(ctx, mapping["image"], values["image"], shown)
-    if image is None:
+    image = image_ref(ctx, mapping["image"], values["image"], shown) if "image" in values else None
+    if not ok or image is None:
         return None
     return Show(
         source=shown,
@@ -219,6 +246,8 @@ def load_episodes(folder: Path, show: Show | None, findings: Findings) -> list[E
     audio_by_stem: dict[str, list[str]] = {}
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         stem, suffix = os.path.splitext(entry.name)
+        if not entry.is_file():
+            continue
         if suffix.lower() in AUDIO_EXTENSIONS or suffix.lower() in UNSUPPORTED_AUDIO:
             audio_by_stem.setdefault(stem, []).append(entry.name)
     episodes = []
@@ -232,7 +261,7 @@ def load_episodes(folder: Path, show: Show | None, findings: Findings) -> list[E
 def _load_episode(ctx: _Context, path: Path, siblings: list[str]) -> Episode | None:
     shown = path.as_posix()
     text = read_text(ctx, path)
-    if text is None:
+    if text is None or not utf8_name(ctx, path.name, shown, None):
         return None
     try:
         front, notes, notes_line = split_front_matter(text)
@@ -249,14 +278,13 @@ def _load_episode(ctx: _Context, path: Path, siblings: list[str]) -> Episode | N
         ok = ok and image is not None
     if not ok or (audio is None and not draft):
         return None
-    guid_node = mapping.get("guid")
     return Episode(
         source=shown,
         name=path.name,
         title=values["title"],
         date=values["date"],
-        guid=values.get("guid") or str(uuid.uuid5(ctx.guid_namespace, path.stem)),
-        guid_line=guid_node.line if guid_node else None,
+        guid=values.get("guid") or default_guid(ctx.guid_namespace, path.stem),
+        lines={key: node.key_line or node.line for key, node in mapping.items()},
         audio=audio,
         summary=values.get("summary"),
         season=values.get("season"),
@@ -290,7 +318,8 @@ def _audio_ref(
         rel = local_path(ctx, value, shown, line, "audio")
         return MediaRef(media_url(ctx.media_base_url, rel), rel, line) if rel else None
     if len(siblings) == 1:
-        return MediaRef(media_url(ctx.media_base_url, siblings[0]), siblings[0], None)
+        rel = local_path(ctx, siblings[0], shown, None, "audio")
+        return MediaRef(media_url(ctx.media_base_url, rel), rel, None) if rel else None
     if not siblings:
         ctx.findings.error(
             "AUDIO-MISSING", shown, 1,

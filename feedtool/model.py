@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,7 +48,7 @@ class Episode:
     title: str
     date: datetime  # timezone-aware
     guid: str
-    guid_line: int | None
+    lines: Mapping[str, int]  # front-matter key → line, for messages
     audio: MediaRef | None  # None only for drafts
     summary: str | None
     season: int | None

@@ -7,6 +7,7 @@ string has no version.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -61,7 +62,7 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings) -> b
     itunes.image = show.image.url
     itunes.categories = show.categories
     itunes.explicit = show.explicit
-    itunes.type = show.type
+    itunes.type = show.type or "episodic"
     feed.podcastindex.guid = show.guid
 
     for item in ordered:
@@ -80,9 +81,9 @@ def _add_item(feed: FeedGenerator, item: Published, findings: Findings) -> None:
     body = notes.to_html(episode.notes)
     short = episode.summary or notes.first_paragraph(episode.notes) or episode.title
     if len(body.encode()) <= DESCRIPTION_LIMIT:
-        description = body or short
+        description = body or html.escape(short)
     else:
-        description = notes.truncate(short, DESCRIPTION_LIMIT, bytes_=True)
+        description = html.escape(notes.truncate(short, DESCRIPTION_LIMIT - 200, bytes_=True))
         findings.warning(
             "DESC-LEN", episode.source, episode.notes_line,
             f"show notes are {len(body.encode())} bytes as HTML, over Apple's {DESCRIPTION_LIMIT} "

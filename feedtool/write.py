@@ -32,13 +32,12 @@ def write_atomic(path: Path, data: bytes) -> None:
 def publish_file(source: Path, target: Path) -> bool:
     """Hard-link (or, across file systems, copy) a media file into the output folder.
 
-    Returns False when the target already holds the same file, so rebuilds stay cheap.
+    Returns False when the target already is that file (or an identical-looking copy),
+    so rebuilds stay cheap.
     """
+    source = source.resolve()  # link the file, never a symlink to it
     if target.exists():
         if os.path.samefile(source, target):
-            return False
-        a, b = source.stat(), target.stat()
-        if a.st_size == b.st_size and a.st_mtime_ns == b.st_mtime_ns:
             return False
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = _temp_for(target)
@@ -47,6 +46,10 @@ def publish_file(source: Path, target: Path) -> bool:
         try:
             os.link(source, temp)
         except OSError:  # another file system, or links not allowed: copy instead
+            if target.exists():
+                a, b = source.stat(), target.stat()
+                if a.st_size == b.st_size and a.st_mtime_ns == b.st_mtime_ns:
+                    return False
             shutil.copy2(source, temp)
         os.replace(temp, target)
     finally:

@@ -76,25 +76,28 @@ def _explain(exc: yaml.MarkedYAMLError, first_line: int) -> tuple[str, int | Non
     return f"invalid YAML: {problem}{hint}", line
 
 
-def _convert(node: yaml.Node, first_line: int) -> Node:
+def _convert(node: yaml.Node, first_line: int, seen: set[int] | None = None) -> Node:
+    seen = set() if seen is None else seen
     line = node.start_mark.line + first_line
+    if id(node) in seen:  # an alias: refused, as it can repeat or nest without end
+        raise YAMLSourceError("YAML anchors and aliases (&name, *name) are not supported", line)
+    seen.add(id(node))
     if isinstance(node, yaml.ScalarNode):
         # escapes such as "\a" in a quoted scalar can produce characters XML forbids
         return Node(XML_FORBIDDEN.sub("", node.value), line, quoted=node.style in ("'", '"'))
     if isinstance(node, yaml.SequenceNode):
-        return Node([_convert(item, first_line) for item in node.value], line)
+        return Node([_convert(item, first_line, seen) for item in node.value], line)
     mapping: dict[str, Node] = {}
     for key_node, value_node in node.value:
+        key_line = key_node.start_mark.line + first_line
         if not isinstance(key_node, yaml.ScalarNode):
-            raise YAMLSourceError("a key must be plain text", key_node.start_mark.line + first_line)
+            raise YAMLSourceError("a key must be plain text", key_line)
         key = key_node.value
         if key in mapping:
             raise YAMLSourceError(
-                f"key '{key}' appears twice (first on line {mapping[key].line})",
-                key_node.start_mark.line + first_line,
+                f"key '{key}' appears twice (first on line {mapping[key].key_line})", key_line
             )
-        value = _convert(value_node, first_line)
-        mapping[key] = replace(value, key_line=key_node.start_mark.line + first_line)
+        mapping[key] = replace(_convert(value_node, first_line, seen), key_line=key_line)
     return Node(mapping, line)
 
 

@@ -38,7 +38,8 @@ def publish_then_break(make_show, build, files: dict) -> tuple:
         ),
         (
             {"bad.md": episode("Bad", season="first"), "bad.mp3": TONE},
-            "error FIELD-VALUE {f}/bad.md:4: season: expected a whole number of 1 or more, got 'first'",
+            "error FIELD-VALUE {f}/bad.md:4: season: expected a whole number from 1 to 999999999, "
+            "got 'first'",
         ),
         (
             {"bad.md": episode("Bad", date="next tuesday"), "bad.mp3": TONE},
@@ -215,3 +216,75 @@ def test_hidden_markdown_files_are_ignored(make_show, build) -> None:
     (folder / "._a.md").write_bytes(b"\x00\x05\x16\x07binary")
     run = build(folder)
     assert run.exit_code == 0 and run.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"episode": "9" * 5000}, "episode: expected a whole number from 1 to 999999999"),
+        ({"length": "9" * 5000, "audio": "https://cdn.example.com/a.mp3", "duration": "10"},
+         "length: expected a whole number of bytes"),
+        ({"duration": "9" * 400}, "duration: expected seconds or H:MM:SS"),
+        ({"date": "2026-01-01T09:00:00+05:30:15"}, "offset has whole minutes only"),
+        ({"date": "0001-01-01"}, "needs a four-digit year"),
+        ({"season": "|\n  first\n  second"}, "got 'first\\nsecond'"),
+    ],
+)
+def test_absurd_values_are_refused_on_one_line(make_show, build, extra, words) -> None:
+    folder = make_show({"bad.md": episode("Bad", **extra), "bad.mp3": TONE})
+    run = build(folder)
+    assert run.exit_code == 1
+    assert any(line.startswith("error FIELD-VALUE") and words in line for line in run.lines()), run.stderr
+
+
+@pytest.mark.parametrize("front", ["x: &a [*a]\n", "a: &x [1, 2]\nb: *x\n"])
+def test_yaml_aliases_are_refused(make_show, build, front) -> None:
+    folder = make_show({"bad.md": f"---\ntitle: t\ndate: 2026-01-01\n{front}---\n", "bad.mp3": TONE})
+    assert "aliases (&name, *name) are not supported" in build(folder).stderr
+
+
+def test_symlink_leading_outside_the_folder(make_show, build, tmp_path: Path) -> None:
+    folder = make_show({"a.md": episode("A")})
+    (folder / "a.mp3").symlink_to(TONE)
+    run = build(folder)
+    assert run.exit_code == 1
+    assert run.lines()[0].startswith(f"error PATH-OUTSIDE {folder.as_posix()}/a.md: audio: "
+                                     f"{folder.as_posix()}/a.mp3 is a link to {TONE.as_posix()}")
+
+
+def test_symlink_inside_the_folder_publishes_the_real_file(make_show, build) -> None:
+    folder = make_show({"real/a.mp3": TONE, "a.md": episode("A")})
+    (folder / "a.mp3").symlink_to("real/a.mp3")
+    run = build(folder)
+    assert run.exit_code == 0, run.stderr
+    published = run.feed.parent / "a.mp3"
+    assert not published.is_symlink() and published.read_bytes() == TONE.read_bytes()
+
+
+def test_directory_with_an_audio_name_is_not_audio(make_show, build) -> None:
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE, "a.m4a/keep": "x"})
+    assert build(folder).exit_code == 0
+
+
+def test_file_name_that_is_not_utf8(make_show, build) -> None:
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE})
+    (folder / "a.mp3").rename(folder / (b"\xff".decode("utf-8", "surrogateescape") + ".mp3"))
+    (folder / "a.md").write_text(episode("A", audio="'\\xff.mp3'"))
+    run = build(folder)
+    assert run.exit_code == 1 and "Traceback" not in run.stderr
+
+
+def test_show_problems_are_all_reported_together(make_show, build) -> None:
+    show = SHOW_YAML.replace("language: en", "language: english!").replace("cover.png", "missing.png")
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE}, show_yaml=show)
+    rules = {line.split()[1] for line in build(folder).lines() if line.startswith("error")}
+    assert rules == {"FIELD-VALUE", "IMAGE-MISSING"}
+
+
+def test_scheduled_and_draft_lines_point_at_their_keys(make_show, build) -> None:
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE,
+                        "b.md": episode("B", "2027-01-01"), "b.mp3": TONE,
+                        "c.md": episode("C", draft="true")})
+    lines = build(folder).lines()
+    assert any(x.startswith(f"info SCHEDULED {folder.as_posix()}/b.md:3: scheduled for 2027") for x in lines)
+    assert f"info DRAFT {folder.as_posix()}/c.md:4: draft: left out of the feed" in lines

@@ -43,7 +43,9 @@ def sample_feed(tmp_path_factory) -> Path:
     from feedtool.cli import main
 
     output = tmp_path_factory.mktemp("sample")
-    result = CliRunner().invoke(main, ["build", "--episodes", str(SAMPLE), "--output", str(output)])
+    result = CliRunner().invoke(
+        main, ["build", "--episodes", str(SAMPLE), "--output", str(output), "--now", "2026-11-24"]
+    )
     assert result.exit_code == 0, result.output
     assert "warning" not in result.stderr and "error" not in result.stderr, result.stderr
     return output / "feed.xml"
@@ -287,3 +289,57 @@ def test_subtitle_and_summary_come_from_the_first_paragraph(make_show, build) ->
     feed = build(folder).feed
     assert xpath(feed, "//item/itunes:subtitle/text()") == ["First para."]
     assert xpath(feed, "//item/itunes:summary/text()") == ["First para."]
+
+
+def test_plain_summary_in_description_is_escaped(make_show, build) -> None:
+    folder = make_show({"ep.md": episode("E", body="", summary="'<script>x()</script> Q&A'"),
+                        "ep.mp3": TONE})
+    feed = build(folder).feed
+    assert xpath(feed, "//item/description/text()") == ["&lt;script&gt;x()&lt;/script&gt; Q&amp;A"]
+
+
+def test_cdata_terminator_inside_an_attribute(make_show, build) -> None:
+    body = '<a href="https://example.com/" title="x]]>y">link</a>'
+    folder = make_show({"ep.md": episode("E", body=body), "ep.mp3": TONE})
+    html = gpodder(build(folder).feed)["episodes"][0]["description_html"]
+    assert 'title="x]]&gt;y"' in html
+
+
+@pytest.mark.parametrize(("given", "written"), [("12.5", "13"), ("12.49", "12"), ("0:59.6", "60")])
+def test_durations_round_half_up(make_show, build, given: str, written: str) -> None:
+    folder = make_show({"ep.md": episode(
+        "E", audio="https://cdn.example.com/e.mp3", duration=f"'{given}'", length="1000")})
+    assert xpath(build(folder).feed, "//itunes:duration/text()") == [written]
+
+
+def test_show_type_defaults_to_episodic(make_show, build) -> None:
+    folder = make_show({"ep.md": episode("E"), "ep.mp3": TONE})
+    assert xpath(build(folder).feed, "/rss/channel/itunes:type/text()") == ["episodic"]
+
+
+def test_default_guid_ignores_unicode_normalisation(make_show, build) -> None:
+    nfc, nfd = "caf\u00e9", "cafe\u0301"
+    one = make_show({f"{nfc}.md": episode("E"), f"{nfc}.mp3": TONE})
+    guid = xpath(build(one).feed, "//item/guid/text()")
+    (one / f"{nfc}.md").rename(one / f"{nfd}.md")
+    (one / f"{nfc}.mp3").rename(one / f"{nfd}.mp3")
+    assert xpath(build(one).feed, "//item/guid/text()") == guid
+
+
+def test_identical_bytes_across_processes_time_zones_and_hash_seeds(make_show, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    folder = make_show({"a.md": episode("A", "2026-01-01T10:00:00+02:00"), "a.mp3": TONE,
+                        "b.md": episode("B", "2026-02-01"), "b.ogg": AUDIO / "tone.ogg"})
+    feeds = []
+    for n, (tz, seed) in enumerate([("UTC", "1"), ("Asia/Kolkata", "2")]):
+        out = tmp_path / f"out{n}"
+        env = {**os.environ, "TZ": tz, "PYTHONHASHSEED": seed, "LC_ALL": "C.UTF-8"}
+        subprocess.run([sys.executable, "-m", "feedtool", "build", "--episodes", str(folder),
+                        "--output", str(out)], env=env, check=True, capture_output=True)
+        feeds.append((out / "feed.xml").read_bytes())
+        (folder / "a.md").touch()  # a newer mtime must not matter either
+    assert feeds[0] == feeds[1]
+    assert b"<lastBuildDate>Sun, 01 Feb 2026 00:00:00 +0000</lastBuildDate>" in feeds[0]
