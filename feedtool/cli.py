@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,10 +22,22 @@ def _parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def report(findings: Findings) -> None:
-    """Print findings, one line each, in the order they were found."""
-    for finding in findings:
-        click.echo(str(finding), err=True, color=False)
+episodes_option = click.option(
+    "--episodes", "folder", default="episodes", show_default=True,
+    type=click.Path(file_okay=False, path_type=Path), help="The show folder.",
+)
+now_option = click.option(
+    "--now", callback=_parse_now, metavar="DATETIME",
+    help="The time to publish at: episodes dated later are left out. Default: the current time.",
+)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 or word == "scheduled" else f"{count} {word}s"
+
+
+def count(findings: Findings, level: Level) -> int:
+    return sum(1 for f in findings if f.level is level)
 
 
 @click.group()
@@ -33,18 +47,12 @@ def main() -> None:
 
 
 @main.command("build")
-@click.option(
-    "--episodes", "folder", default="episodes", show_default=True,
-    type=click.Path(file_okay=False, path_type=Path), help="The show folder.",
-)
+@episodes_option
 @click.option(
     "--output", default="output", show_default=True,
     type=click.Path(file_okay=False, path_type=Path), help="Where feed.xml and the media go.",
 )
-@click.option(
-    "--now", callback=_parse_now, metavar="DATETIME",
-    help="The time to publish at: episodes dated later are left out. Default: the current time.",
-)
+@now_option
 def build_command(folder: Path, output: Path, now: datetime) -> None:
     """Build the feed of the show in --episodes into --output/feed.xml."""
     from .build import build
@@ -53,15 +61,36 @@ def build_command(folder: Path, output: Path, now: datetime) -> None:
     try:
         result = build(folder, output, now, findings)
     finally:
-        report(findings)
-    warnings = sum(1 for f in findings if f.level is Level.WARNING)
+        for finding in findings:
+            click.echo(str(finding), err=True)
     counts = [plural(result.published, "episode")]
     counts += [plural(n, word) for n, word in (
-        (result.scheduled, "scheduled"), (result.drafts, "draft"), (warnings, "warning")) if n]
+        (result.scheduled, "scheduled"), (result.drafts, "draft"),
+        (count(findings, Level.WARNING), "warning")) if n]
     click.echo(f"wrote {result.feed_path.as_posix()}: {', '.join(counts)}")
 
 
-def plural(count: int, word: str) -> str:
-    if word == "scheduled":
-        return f"{count} scheduled"
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+@main.command("check")
+@episodes_option
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="text: one line per finding; json: a list of findings (for CI).",
+)
+@now_option
+def check_command(folder: Path, strict: bool, fmt: str, now: datetime) -> None:
+    """Check the show against the rules directories and apps enforce; write nothing."""
+    from .assemble import assemble
+
+    findings = Findings()
+    assemble(folder, now, findings, "feed.xml")
+    errors, warnings = count(findings, Level.ERROR), count(findings, Level.WARNING)
+    if fmt == "json":
+        items = [{**asdict(f), "level": str(f.level)} for f in findings]
+        click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+        click.echo(f"{plural(errors, 'error')}, {plural(warnings, 'warning')}", err=True)
+    if errors or (strict and warnings):
+        raise SystemExit(1)

@@ -36,6 +36,7 @@ class Field:
     parse: Callable[[Node], Any] | None = None
     required: bool = False
     nested: dict[str, Field] | None = None  # for a mapping such as `owner: {name, email}`
+    rule: str | None = None  # the rule a bad value breaks, when more precise than FIELD-VALUE
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:
@@ -227,13 +228,13 @@ def read_fields(
         if node is None or (isinstance(node.value, str) and node.value.strip() == ""):
             if spec.required:
                 where = (node.key_line or node.line) if node else line
-                findings.error("FIELD-REQUIRED", path, where, f"missing required field '{name}'")
+                findings.add("FIELD-REQUIRED", path, where, f"missing required field '{name}'")
                 ok = False
             continue
         if spec.nested is not None:
             if not isinstance(node.value, dict):
                 keys = ", ".join(spec.nested)
-                findings.error("FIELD-VALUE", path, node.line, f"{name}: expected {keys} indented below")
+                findings.add("FIELD-VALUE", path, node.line, f"{name}: expected {keys} indented below")
                 ok = False
                 continue
             values[key], nested_ok = read_fields(
@@ -245,12 +246,12 @@ def read_fields(
         try:
             values[key] = spec.parse(node)
         except FieldError as exc:
-            findings.error(exc.rule, path, exc.line or node.line, f"{name}: {exc}")
+            findings.add(spec.rule or exc.rule, path, exc.line or node.line, f"{name}: {exc}")
             ok = False
     for key, node in mapping.items():
         if key not in schema:
             hint = did_you_mean(key, schema)
-            findings.warning(
+            findings.add(
                 "FIELD-UNKNOWN", path, node.key_line or node.line,
                 f"unknown key '{prefix}{key}' ignored{hint}",
             )

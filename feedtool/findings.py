@@ -6,22 +6,12 @@ problem in every file (the publisher fixes them all at once, not one per build).
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import click
 
-
-class Level(enum.IntEnum):
-    """How bad a finding is; errors stop a build before anything is written."""
-
-    INFO = 1
-    WARNING = 2
-    ERROR = 3
-
-    def __str__(self) -> str:
-        return self.name.lower()
+from .rules import RULES, Level
 
 
 @dataclass(frozen=True)
@@ -45,19 +35,11 @@ class Findings:
     def __init__(self) -> None:
         self._items: list[Finding] = []
 
-    def add(self, level: Level, rule: str, path: str, line: int | None, message: str) -> None:
+    def add(self, rule: str, path: str, line: int | None, message: str) -> None:
+        """Record a finding of `rule`; its level comes from the rule table."""
         # one finding is one line, whatever the quoted value or file name contains
         message, path = (text.replace("\r", "\\r").replace("\n", "\\n") for text in (message, path))
-        self._items.append(Finding(level, rule, path, line, message))
-
-    def error(self, rule: str, path: str, line: int | None, message: str) -> None:
-        self.add(Level.ERROR, rule, path, line, message)
-
-    def warning(self, rule: str, path: str, line: int | None, message: str) -> None:
-        self.add(Level.WARNING, rule, path, line, message)
-
-    def info(self, rule: str, path: str, line: int | None, message: str) -> None:
-        self.add(Level.INFO, rule, path, line, message)
+        self._items.append(Finding(RULES[rule].level, rule, path, line, message))
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self._items)

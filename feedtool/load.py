@@ -32,14 +32,17 @@ SHOW_SCHEMA: dict[str, Field] = {
     "description": Field(f.text, required=True),
     "link": Field(f.url, required=True),
     "feed_url": Field(f.url, required=True),
-    "language": Field(f.language, required=True),
+    "language": Field(f.language, required=True, rule="LANG"),
     "author": Field(f.line_text, required=True),
-    "owner": Field(nested={"name": Field(f.line_text, True), "email": Field(f.email, True)}, required=True),
+    "owner": Field(
+        nested={"name": Field(f.line_text, True), "email": Field(f.email, True, rule="OWNER-EMAIL")},
+        required=True,
+    ),
     "image": Field(f.text, required=True),
     "categories": Field(f.categories, required=True),
     "media_base_url": Field(f.url),
-    "explicit": Field(f.boolean),
-    "type": Field(f.choice("episodic", "serial")),
+    "explicit": Field(f.boolean, rule="EXPLICIT"),
+    "type": Field(f.choice("episodic", "serial"), rule="SHOW-TYPE"),
     "copyright": Field(f.line_text),
     "guid": Field(f.uuid_text),
 }
@@ -52,12 +55,13 @@ EPISODE_SCHEMA: dict[str, Field] = {
     "summary": Field(f.line_text),
     "season": Field(f.positive_int),
     "episode": Field(f.positive_int),
-    "type": Field(f.choice("full", "trailer", "bonus")),
-    "explicit": Field(f.boolean),
+    "type": Field(f.choice("full", "trailer", "bonus"), rule="EP-TYPE"),
+    "explicit": Field(f.boolean, rule="EXPLICIT"),
     "image": Field(f.text),
     "duration": Field(f.duration),
     "length": Field(f.non_negative_int),
     "draft": Field(f.boolean),
+    "removed": Field(f.boolean),
 }
 
 
@@ -91,19 +95,19 @@ def read_text(ctx: _Context, path: Path) -> str | None:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        ctx.findings.error("FILE-UNREADABLE", shown, None, f"cannot read the file: {exc.strerror}")
+        ctx.findings.add("FILE-UNREADABLE", shown, None, f"cannot read the file: {exc.strerror}")
         return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        ctx.findings.error("FILE-ENCODING", shown, line, "not UTF-8 text: save the file as UTF-8")
+        ctx.findings.add("FILE-ENCODING", shown, line, "not UTF-8 text: save the file as UTF-8")
         return None
     text = text.replace("\v", "\n").replace("\f", "\n")  # line breaks pasted from word processors
     cleaned, removed = XML_FORBIDDEN.subn("", text)
     if removed:
         line = text[: XML_FORBIDDEN.search(text).start()].count("\n") + 1  # type: ignore[union-attr]
-        ctx.findings.warning(
+        ctx.findings.add(
             "XML-CHARS", shown, line, f"removed {removed} control character(s) that XML forbids"
         )
     return cleaned
@@ -114,7 +118,7 @@ def local_path(ctx: _Context, value: str, shown: str, line: int | None, key: str
     posix = value.replace("\\", "/")
     normal = posixpath.normpath(posix)
     if posixpath.isabs(posix) or re.match(r"[A-Za-z]:", posix) or normal.split("/")[0] == "..":
-        ctx.findings.error(
+        ctx.findings.add(
             "PATH-OUTSIDE", shown, line,
             f"{key}: '{value}' leads outside the show folder; paths are relative to "
             f"{ctx.folder.as_posix()}/ and must stay inside it",
@@ -123,10 +127,10 @@ def local_path(ctx: _Context, value: str, shown: str, line: int | None, key: str
     target = ctx.folder / normal
     if not target.is_file():
         rule = "AUDIO-MISSING" if key == "audio" else "IMAGE-MISSING"
-        ctx.findings.error(rule, shown, line, f"{key}: no file {ctx.display(normal)}")
+        ctx.findings.add(rule, shown, line, f"{key}: no file {ctx.display(normal)}")
         return None
     if not target.resolve().is_relative_to(ctx.folder.resolve()):
-        ctx.findings.error(
+        ctx.findings.add(
             "PATH-OUTSIDE", shown, line,
             f"{key}: {ctx.display(normal)} is a link to {target.resolve().as_posix()}, outside the "
             "show folder; move the file into the folder",
@@ -142,7 +146,7 @@ def utf8_name(ctx: _Context, name: str, shown: str, line: int | None) -> bool:
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        ctx.findings.error(
+        ctx.findings.add(
             "FILE-NAME", shown, line,
             f"the file name {name.encode('utf-8', 'surrogateescape')!r} is not UTF-8: rename it",
         )
@@ -158,7 +162,7 @@ def image_ref(ctx: _Context, node: Node, value: str, shown: str) -> MediaRef | N
     """An image is a file in the show folder (JPEG or PNG) or an https URL."""
     if f.is_url(value):
         if not value.startswith("https://"):
-            ctx.findings.error("IMAGE-URL", shown, node.line, f"image: use an https URL, got '{value}'")
+            ctx.findings.add("IMAGE-URL", shown, node.line, f"image: use an https URL, got '{value}'")
             return None
         return MediaRef(value, None, node.line)
     path = local_path(ctx, value, shown, node.line, "image")
@@ -171,7 +175,7 @@ def image_ref(ctx: _Context, node: Node, value: str, shown: str) -> MediaRef | N
     named = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}.get(suffix)
     if named is None or real != named:
         what = f"a {real.upper()} file" if real else "neither JPEG nor PNG"
-        ctx.findings.error(
+        ctx.findings.add(
             "IMAGE-TYPE", shown, node.line,
             f"image: {ctx.display(path)} is {what}; directories accept only JPEG (.jpg) or PNG (.png) "
             "with a matching extension",
@@ -185,7 +189,7 @@ def load_show(folder: Path, findings: Findings) -> Show | None:
     path = folder / SHOW_FILE
     shown = path.as_posix()
     if not path.is_file():
-        findings.error(
+        findings.add(
             "SHOW-MISSING", shown, None,
             f"no {SHOW_FILE} in {folder.as_posix()}/ (is --episodes pointing at the show folder?)",
         )
@@ -197,7 +201,7 @@ def load_show(folder: Path, findings: Findings) -> Show | None:
     try:
         mapping = parse(text)
     except YAMLSourceError as exc:
-        findings.error("YAML-SYNTAX", shown, exc.line, exc.message)
+        findings.add("YAML-SYNTAX", shown, exc.line, exc.message)
         return None
     values, ok = f.read_fields(mapping, SHOW_SCHEMA, shown, findings, 1)
     feed_folder = urljoin(values.get("feed_url", ""), ".")
@@ -225,6 +229,7 @@ def load_show(folder: Path, findings: Findings) -> Show | None:
         type=values.get("type"),
         copyright=values.get("copyright"),
         guid=values.get("guid") or podcast_guid(values["feed_url"]),
+        lines={key: node.key_line or node.line for key, node in mapping.items()},
     )
 
 
@@ -267,16 +272,16 @@ def _load_episode(ctx: _Context, path: Path, siblings: list[str]) -> Episode | N
         front, notes, notes_line = split_front_matter(text)
         mapping = parse(front, first_line=2)
     except YAMLSourceError as exc:
-        ctx.findings.error("YAML-SYNTAX", shown, exc.line, exc.message)
+        ctx.findings.add("YAML-SYNTAX", shown, exc.line, exc.message)
         return None
     values, ok = f.read_fields(mapping, EPISODE_SCHEMA, shown, ctx.findings, 1)
-    draft = values.get("draft", False)
-    audio = None if draft else _audio_ref(ctx, path, mapping, values, siblings)
+    draft, removed = values.get("draft", False), values.get("removed", False)
+    audio = None if draft or removed else _audio_ref(ctx, path, mapping, values, siblings)
     image = None
     if "image" in values:
         image = image_ref(ctx, mapping["image"], values["image"], shown)
         ok = ok and image is not None
-    if not ok or (audio is None and not draft):
+    if not ok or (audio is None and not (draft or removed)):
         return None
     return Episode(
         source=shown,
@@ -295,6 +300,7 @@ def _load_episode(ctx: _Context, path: Path, siblings: list[str]) -> Episode | N
         duration=values.get("duration"),
         length=values.get("length"),
         draft=draft,
+        removed=removed,
         notes=notes,
         notes_line=notes_line,
     )
@@ -307,9 +313,12 @@ def _audio_ref(
     shown = path.as_posix()
     if "audio" in values:
         value, line = values["audio"], mapping["audio"].line
+        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", value) and not f.is_url(value):
+            ctx.findings.add("ENC-URL", shown, line, f"audio: '{value}' is not an http(s) URL")
+            return None
         if f.is_url(value):
             if "duration" not in values or "length" not in values:
-                ctx.findings.error(
+                ctx.findings.add(
                     "AUDIO-REMOTE", shown, line,
                     "audio: a remote URL needs 'duration' and 'length' (bytes) in the front matter",
                 )
@@ -321,13 +330,13 @@ def _audio_ref(
         rel = local_path(ctx, siblings[0], shown, None, "audio")
         return MediaRef(media_url(ctx.media_base_url, rel), rel, None) if rel else None
     if not siblings:
-        ctx.findings.error(
+        ctx.findings.add(
             "AUDIO-MISSING", shown, 1,
             f"no audio: add 'audio: <file>' or put {ctx.display(path.stem)}.mp3 (or .m4a, ...) "
             "next to it",
         )
     else:
-        ctx.findings.error(
+        ctx.findings.add(
             "AUDIO-AMBIGUOUS", shown, 1,
             f"{len(siblings)} audio files share this episode's name ({', '.join(siblings)}): "
             "say which one with 'audio: <file>'",

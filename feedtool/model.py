@@ -37,6 +37,7 @@ class Show:
     type: str | None
     copyright: str | None
     guid: str  # podcast:guid
+    lines: Mapping[str, int]  # show.yaml key → line, for messages
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Episode:
     date: datetime  # timezone-aware
     guid: str
     lines: Mapping[str, int]  # front-matter key → line, for messages
-    audio: MediaRef | None  # None only for drafts
+    audio: MediaRef | None  # None only for drafts and removed episodes
     summary: str | None
     season: int | None
     episode: int | None
@@ -59,6 +60,7 @@ class Episode:
     duration: float | None  # override from front matter
     length: int | None  # override from front matter
     draft: bool
+    removed: bool  # taken down on purpose: left out without tripping the publish guard
     notes: str  # Markdown
     notes_line: int
 

@@ -84,8 +84,8 @@ def _add_item(feed: FeedGenerator, item: Published, findings: Findings) -> None:
         description = body or html.escape(short)
     else:
         description = html.escape(notes.truncate(short, DESCRIPTION_LIMIT - 200, bytes_=True))
-        findings.warning(
-            "DESC-LEN", episode.source, episode.notes_line,
+        findings.add(
+            "NOTES-LEN", episode.source, episode.notes_line,
             f"show notes are {len(body.encode())} bytes as HTML, over Apple's {DESCRIPTION_LIMIT} "
             "for <description>: it gets the plain summary, <content:encoded> the full notes",
         )

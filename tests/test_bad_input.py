@@ -47,7 +47,7 @@ def publish_then_break(make_show, build, files: dict) -> tuple:
         ),
         (
             {"bad.md": episode("Bad", explicit="maybe"), "bad.mp3": TONE},
-            "error FIELD-VALUE {f}/bad.md:4: explicit: expected true or false, got 'maybe'",
+            "error EXPLICIT {f}/bad.md:4: explicit: expected true or false, got 'maybe'",
         ),
         (
             {"bad.md": episode("[a, b]"), "bad.mp3": TONE},
@@ -135,7 +135,7 @@ def test_every_problem_in_every_file_in_one_run(make_show, build) -> None:
     rules = [line.split()[1] for line in run.lines() if line.startswith(("error", "warning"))]
     assert run.exit_code == 1
     assert sorted(rules) == sorted(
-        ["FIELD-VALUE", "CATEGORY", "FIELD-VALUE", "AUDIO-MISSING", "FIELD-REQUIRED",
+        ["LANG", "CATEGORY", "FIELD-VALUE", "AUDIO-MISSING", "FIELD-REQUIRED",
          "AUDIO-MISSING", "FIELD-UNKNOWN"]
     ), run.stderr
     assert run.lines()[-1] == "Error: 6 errors in 3 files; nothing was written"
@@ -268,17 +268,39 @@ def test_directory_with_an_audio_name_is_not_audio(make_show, build) -> None:
 
 def test_file_name_that_is_not_utf8(make_show, build) -> None:
     folder = make_show({"a.md": episode("A"), "a.mp3": TONE})
-    (folder / "a.mp3").rename(folder / (b"\xff".decode("utf-8", "surrogateescape") + ".mp3"))
-    (folder / "a.md").write_text(episode("A", audio="'\\xff.mp3'"))
+    bad = b"\xff".decode("utf-8", "surrogateescape")
+    (folder / "a.md").rename(folder / f"{bad}.md")
+    (folder / "a.mp3").rename(folder / f"{bad}.mp3")
     run = build(folder)
     assert run.exit_code == 1 and "Traceback" not in run.stderr
+    assert "error FILE-NAME" in run.stderr
+    assert "the file name b'\\xff.md' is not UTF-8: rename it" in run.stderr
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    import uuid
+
+    from feedtool.findings import Findings
+    from feedtool.load import _Context, read_text
+
+    findings = Findings()
+    # root may read any file, so use something no one can read as a file: a folder
+    assert read_text(_Context(tmp_path, findings, "", uuid.NAMESPACE_URL), tmp_path) is None
+    assert [f.rule for f in findings] == ["FILE-UNREADABLE"]
+    assert str(list(findings)[0]).startswith(f"error FILE-UNREADABLE {tmp_path.as_posix()}: cannot read")
+
+
+def test_http_artwork_url(make_show, build) -> None:
+    show = SHOW_YAML.replace("image: cover.png", "image: http://example.com/cover.png")
+    run = build(make_show({"a.md": episode("A"), "a.mp3": TONE}, show_yaml=show))
+    assert "error IMAGE-URL" in run.stderr and "use an https URL" in run.stderr
 
 
 def test_show_problems_are_all_reported_together(make_show, build) -> None:
     show = SHOW_YAML.replace("language: en", "language: english!").replace("cover.png", "missing.png")
     folder = make_show({"a.md": episode("A"), "a.mp3": TONE}, show_yaml=show)
     rules = {line.split()[1] for line in build(folder).lines() if line.startswith("error")}
-    assert rules == {"FIELD-VALUE", "IMAGE-MISSING"}
+    assert rules == {"LANG", "IMAGE-MISSING"}
 
 
 def test_scheduled_and_draft_lines_point_at_their_keys(make_show, build) -> None:

@@ -240,7 +240,7 @@ def test_readme_and_subfolder_markdown_are_not_episodes(make_show, build) -> Non
 
 
 def test_explicit_flags_are_true_false(make_show, build) -> None:
-    folder = make_show({"ep.md": episode("E", explicit="yes"), "ep.mp3": TONE},
+    folder = make_show({"ep.md": episode("E", explicit="yes", episode="1"), "ep.mp3": TONE},
                        show_yaml=SHOW_YAML + "explicit: true\ntype: serial\n")
     feed = build(folder).feed
     assert xpath(feed, "/rss/channel/itunes:explicit/text()") == ["true"]
@@ -281,7 +281,7 @@ def test_long_notes_get_a_plain_description_and_full_content(make_show, build) -
     run = build(folder)
     assert xpath(run.feed, "//item/description/text()") == ["Short summary."]
     assert len(xpath(run.feed, "//item/content:encoded/text()")[0]) > 4000
-    assert any(line.startswith("warning DESC-LEN") for line in run.lines())
+    assert any(line.startswith("warning NOTES-LEN") for line in run.lines())
 
 
 def test_subtitle_and_summary_come_from_the_first_paragraph(make_show, build) -> None:

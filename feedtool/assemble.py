@@ -1,0 +1,119 @@
+"""Load → probe → check → render, in memory: what `build` writes and `check` reports on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .checks import check_feed, check_sources
+from .findings import Findings
+from .load import load_episodes, load_show
+from .model import Episode, MediaInfo, Show
+from .probe import ProbeError, mime_for, probe
+from .render import Published, render_feed
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """A show ready to publish at a given time, and its rendered feed."""
+
+    show: Show
+    published: list[Published]  # in the feed
+    scheduled: list[Published]  # dated after `now`
+    drafts: list[Episode]
+    removed: list[Episode]  # `removed: true`: taken down on purpose
+    xml: bytes
+
+
+def media_info(folder: Path, episode: Episode, findings: Findings) -> MediaInfo | None:
+    """Probe an episode's audio, applying the front matter's duration/length overrides."""
+    audio = episode.audio
+    assert audio is not None
+    line = audio.line or 1
+    if audio.path is None:  # a remote URL: the loader made sure both overrides are given
+        mime = mime_for(audio.url.split("?", 1)[0])
+        if mime is None:
+            findings.add(
+                "AUDIO-FORMAT", episode.source, line,
+                f"audio: cannot tell the audio type of {audio.url} from its extension "
+                "(.mp3, .m4a, .ogg, .opus, .flac, .wav)",
+            )
+            return None
+        return MediaInfo(episode.duration or 0.0, episode.length or 0, mime)
+    shown = (folder / audio.path).as_posix()
+    try:
+        result = probe(folder / audio.path)
+    except ProbeError as exc:
+        findings.add(exc.rule, episode.source, line, f"audio {shown}: {exc}")
+        return None
+    if result.note:
+        findings.add("MP3-ESTIMATE", episode.source, line, f"audio {shown}: {result.note}")
+    info = result.info
+    return MediaInfo(
+        duration=episode.duration or info.duration,
+        length=episode.length if episode.length is not None else info.length,
+        mime=info.mime,
+    )
+
+
+def check_unique_guids(episodes: list[Episode], findings: Findings) -> None:
+    first: dict[str, Episode] = {}
+    for episode in episodes:
+        other = first.setdefault(episode.guid, episode)
+        if other is not episode:
+            findings.add(
+                "GUID-DUPLICATE", episode.source, episode.lines.get("guid", 1),
+                f"guid '{episode.guid}' is also the guid of {other.source}; every episode "
+                "needs its own (apps drop or merge episodes that share one)",
+            )
+
+
+def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str) -> Assembled | None:
+    """Everything short of writing; None when the show itself could not be read.
+
+    Episodes with errors are reported and left out, so the rest is still checked.
+    """
+    if not folder.is_dir():
+        findings.add("SHOW-MISSING", folder.as_posix(), None, "no such folder (check --episodes)")
+        return None
+    show = load_show(folder, findings)
+    episodes = load_episodes(folder, show, findings)
+    check_unique_guids(episodes, findings)
+
+    published: list[Published] = []
+    scheduled: list[Published] = []
+    drafts: list[Episode] = []
+    removed: list[Episode] = []
+    for episode in episodes:
+        if episode.removed:
+            removed.append(episode)
+            findings.add("REMOVED", episode.source, episode.lines["removed"], "removed: left out of the feed")
+            continue
+        if episode.draft:
+            drafts.append(episode)
+            findings.add("DRAFT", episode.source, episode.lines["draft"], "draft: left out of the feed")
+            continue
+        info = media_info(folder, episode, findings)
+        if info is None:
+            continue
+        if episode.date > now:
+            scheduled.append(Published(episode, info))
+            findings.add(
+                "SCHEDULED", episode.source, episode.lines["date"],
+                f"scheduled for {episode.date.isoformat()}: left out of the feed until then",
+            )
+        else:
+            published.append(Published(episode, info))
+    if show is None:
+        return None
+    if not published and not findings.errors:
+        findings.add(
+            "NO-EPISODES", show.source, None,
+            f"no episode to publish ({len(drafts)} draft, {len(scheduled)} scheduled): directories "
+            "reject a feed without episodes",
+        )
+    check_sources(folder, show, published + scheduled, findings)
+    xml = render_feed(show, published, findings)
+    check_feed(xml, feed_name, findings)
+    return Assembled(show, published, scheduled, drafts, removed, xml)

@@ -1,0 +1,149 @@
+"""Rules about the show and its episodes as a whole: lengths, numbering, enclosures, durations."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import notes
+from ..findings import Findings
+from ..model import Show
+from ..render import DESCRIPTION_LIMIT, Published
+from .artwork import check_artwork
+
+TEXT_LIMIT = 255  # Apple's default limit for short text values
+APPLE_TYPES = {"audio/mpeg", "audio/x-m4a", "video/quicktime", "video/mp4", "video/x-m4v", "application/pdf"}
+MAX_DURATION = 12 * 3600  # longer is almost always a wrong value
+# characters allowed in a URL (RFC 3986); anything else must be percent-encoded
+_URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+
+
+def check_sources(folder: Path, show: Show, items: Sequence[Published], findings: Findings) -> None:
+    """Run every source rule over the show and the episodes that will be (or are scheduled to be) live."""
+    _check_show(folder, show, findings)
+    for item in items:
+        _check_episode(folder, item, findings)
+    _check_duplicates(items, findings)
+    if show.type == "serial":
+        _check_serial(show, items, findings)
+
+
+def _too_long(findings: Findings, source: str, line: int | None, key: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        findings.add(
+            "TEXT-LEN", source, line,
+            f"{key} is {len(value)} characters; Apple cuts values over {limit}",
+        )
+
+
+def _check_show(folder: Path, show: Show, findings: Findings) -> None:
+    size = len(notes.to_html(show.description).encode())
+    if size > DESCRIPTION_LIMIT:
+        findings.add(
+            "DESC-LEN", show.source, show.lines.get("description"),
+            f"description is {size} bytes as HTML; Apple rejects more than {DESCRIPTION_LIMIT}",
+        )
+    for key, value in (("title", show.title), ("author", show.author), ("owner.name", show.owner_name)):
+        _too_long(findings, show.source, show.lines.get(key.split(".")[0]), key, value, TEXT_LIMIT)
+    check_artwork(folder, show.image, show.source, findings)
+
+
+def _check_episode(folder: Path, item: Published, findings: Findings) -> None:
+    episode, media = item.episode, item.media
+    source, lines = episode.source, episode.lines
+    _too_long(findings, source, lines.get("title"), "title", episode.title, TEXT_LIMIT)
+    if episode.summary:
+        _too_long(findings, source, lines.get("summary"), "summary", episode.summary, DESCRIPTION_LIMIT)
+    if episode.image:
+        check_artwork(folder, episode.image, source, findings)
+
+    assert episode.audio is not None
+    url, line = episode.audio.url, episode.audio.line
+    if not _URL_CHARS.fullmatch(url):
+        findings.add(
+            "ENC-URL", source, line,
+            f"audio URL {url} has characters that must be percent-encoded (spaces, non-ASCII, quotes)",
+        )
+    if not url.startswith("https://"):
+        findings.add(
+            "ENC-HTTPS", source, line,
+            f"audio URL {url} is not https; some apps and directories refuse plain http",
+        )
+    if media.mime not in APPLE_TYPES:
+        findings.add(
+            "ENC-TYPE", source, line,
+            f"{media.mime} is not a type Apple Podcasts accepts (MP3, M4A, MP4, MOV, M4V, PDF): "
+            "the episode will be missing there; other apps play it",
+        )
+    where = lines.get("duration", line)
+    if media.duration < 1:
+        findings.add(
+            "DURATION", source, where, f"the duration is {media.duration:.2f} s: is the audio empty?"
+        )
+    elif media.duration > MAX_DURATION:
+        findings.add(
+            "DURATION-LONG", source, where,
+            f"the duration is {media.duration / 3600:.1f} hours; check the audio or the duration key",
+        )
+    if episode.date.year < 1990:
+        findings.add(
+            "PUBDATE-OLD", source, lines.get("date"),
+            f"date {episode.date.date()} is before 1990; feed validators call it implausible",
+        )
+
+
+def _check_duplicates(items: Sequence[Published], findings: Findings) -> None:
+    seen_titles: dict[str, Published] = {}
+    seen_urls: dict[str, Published] = {}
+    seen_numbers: dict[tuple[int | None, int], Published] = {}
+    for item in sorted(items, key=lambda p: p.episode.name):
+        episode = item.episode
+        title = " ".join(episode.title.casefold().split())
+        if (other := seen_titles.setdefault(title, item)) is not item:
+            findings.add(
+                "TITLE-DUPLICATE", episode.source, episode.lines.get("title"),
+                f"the title '{episode.title}' is also {other.episode.source}'s; apps may take them "
+                "for the same episode",
+            )
+        assert episode.audio is not None
+        if (other := seen_urls.setdefault(episode.audio.url, item)) is not item:
+            findings.add(
+                "ENC-UNIQUE", episode.source, episode.audio.line,
+                f"the audio {episode.audio.url} is also {other.episode.source}'s; Apple ignores an "
+                "enclosure URL it has seen before",
+            )
+        if episode.episode is not None and (episode.type or "full") == "full":
+            key = (episode.season, episode.episode)
+            if (other := seen_numbers.setdefault(key, item)) is not item:
+                season = f"season {episode.season}, " if episode.season else ""
+                findings.add(
+                    "EPISODE-DUPLICATE", episode.source, episode.lines.get("episode"),
+                    f"{season}episode {episode.episode} is also {other.episode.source}",
+                )
+
+
+def _check_serial(show: Show, items: Sequence[Published], findings: Findings) -> None:
+    """A serial show is listened to in order: every full episode needs a number, without gaps."""
+    numbers: dict[int | None, set[int]] = defaultdict(set)
+    for item in items:
+        episode = item.episode
+        if (episode.type or "full") != "full":
+            continue
+        if episode.episode is None:
+            findings.add(
+                "SHOW-TYPE", episode.source, 1,
+                "the show is serial, so every episode needs 'episode: <number>'",
+            )
+        else:
+            numbers[episode.season].add(episode.episode)
+    for season, present in sorted(numbers.items(), key=lambda kv: kv[0] or 0):
+        missing = sorted(set(range(1, max(present) + 1)) - present)
+        if missing:
+            where = f"season {season}" if season else "the show"
+            listed = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
+            findings.add(
+                "SERIAL-GAP", show.source, show.lines.get("type"),
+                f"{where} is serial but has no episode {listed}; listeners will think one is missing",
+            )

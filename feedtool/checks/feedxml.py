@@ -1,0 +1,100 @@
+"""Rules about the feed document itself: namespaces, required tags, whitespace, dates.
+
+feedtool renders these right by construction; checking the rendered bytes keeps it
+that way (and catches a hand-edited template or a future regression).
+"""
+
+from __future__ import annotations
+
+import uuid
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from ..findings import Findings
+
+NAMESPACES = {
+    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "atom": "http://www.w3.org/2005/Atom",
+    "podcast": "https://podcastindex.org/namespace/1.0",
+}
+CHANNEL_REQUIRED = ("title", "link", "description", "language", "itunes:image/@href",
+                    "itunes:category/@text", "itunes:explicit", "itunes:author")
+ITEM_REQUIRED = ("title", "guid", "pubDate", "enclosure/@url", "enclosure/@length", "enclosure/@type")
+
+
+def check_feed(xml: bytes, source: str, findings: Findings) -> None:
+    """Check the rendered feed; `source` names it in findings (the feed's path)."""
+    try:
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        findings.add("XML-WF", source, exc.lineno, f"the feed is not well-formed XML: {exc.msg}")
+        return
+    for prefix, uri in NAMESPACES.items():
+        if root.nsmap.get(prefix) != uri:
+            findings.add(
+                "XML-NS", source, root.sourceline,
+                f"xmlns:{prefix} must be {uri}, got {root.nsmap.get(prefix)}",
+            )
+    channel = root.find("channel")
+    if root.tag != "rss" or root.get("version") != "2.0" or channel is None:
+        findings.add("RSS-CORE", source, root.sourceline, 'the feed must be <rss version="2.0"><channel>')
+        return
+    _required(channel, CHANNEL_REQUIRED, "channel", source, findings)
+    for item in channel.iterfind("item"):
+        _required(item, ITEM_REQUIRED, "item", source, findings)
+        if len(item.findall("enclosure")) > 1:
+            findings.add("ITEM-REQ", source, item.sourceline, "an item has more than one <enclosure>")
+        for date in item.iterfind("pubDate"):
+            _check_date(date, source, findings)
+    self_links = channel.xpath("atom:link[@rel='self']/@href", namespaces=NAMESPACES)
+    if not self_links or not urlsplit(self_links[0]).scheme.startswith("http"):
+        findings.add(
+            "SELF-LINK", source, channel.sourceline,
+            "the channel needs <atom:link rel=\"self\"> with the feed's absolute URL",
+        )
+    for guid in channel.xpath("podcast:guid/text()", namespaces=NAMESPACES):
+        try:
+            uuid.UUID(guid)
+        except ValueError:
+            findings.add("PC-GUID", source, channel.sourceline, f"podcast:guid '{guid}' is not a UUID")
+    _check_whitespace(channel, source, findings)
+
+
+def _required(parent: etree._Element, paths: tuple[str, ...], what: str, source: str,
+              findings: Findings) -> None:
+    for path in paths:
+        values = parent.xpath(path if "@" in path else f"{path}/text()", namespaces=NAMESPACES)
+        if not values or not str(values[0]).strip():
+            rule = "APPLE-CH-REQ" if what == "channel" else "ITEM-REQ"
+            findings.add(rule, source, parent.sourceline, f"the {what} has no {path}")
+
+
+def _check_date(element: etree._Element, source: str, findings: Findings) -> None:
+    text = element.text or ""
+    try:
+        parsed = parsedate_to_datetime(text)
+        weekday_ok = text[:3] == parsed.strftime("%a") if "," in text else True
+    except (TypeError, ValueError):
+        parsed, weekday_ok = None, False
+    four_digit_year = parsed is not None and text.split()[3:4] == [f"{parsed.year:04d}"]
+    if parsed is None or parsed.tzinfo is None or not weekday_ok or not four_digit_year:
+        findings.add(
+            "PUBDATE", source, element.sourceline,
+            f"pubDate '{text}' is not an RFC 2822 date like 'Wed, 15 Jun 2019 19:00:00 +0000'",
+        )
+
+
+def _check_whitespace(channel: etree._Element, source: str, findings: Findings) -> None:
+    for element in channel.iter():
+        values = [element.text] if len(element) == 0 and element.text else []
+        values += list(element.attrib.values())
+        for value in values:
+            if value != value.strip():
+                name = etree.QName(element).localname
+                findings.add(
+                    "NO-WS", source, element.sourceline,
+                    f"<{name}> has leading or trailing whitespace: {value[:40]!r}",
+                )

@@ -1,0 +1,204 @@
+"""`feedtool check`: each rule fires on a show that breaks it, and none fires on the sample."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image, PngImagePlugin
+
+from feedtool.checks import check_feed
+from feedtool.cli import main
+from feedtool.findings import Findings
+from feedtool.rules import RULES
+
+from .conftest import AUDIO, ROOT, SAMPLE, SHOW_YAML, episode
+
+TONE = AUDIO / "tone.mp3"
+NOW = "2026-11-24"
+
+
+def check(folder: Path, *args: str):
+    return CliRunner().invoke(main, ["check", "--episodes", str(folder), "--now", NOW, *args])
+
+
+def rules_of(result) -> list[str]:
+    return [line.split()[1] for line in result.stdout.splitlines()]
+
+
+def image(path: Path, size: tuple[int, int] = (1400, 1400), mode: str = "RGB", **save) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new(mode, size, "navy" if mode != "CMYK" else (200, 100, 0, 0)).save(path, **save)
+    return path
+
+
+def test_sample_show_is_clean() -> None:
+    result = check(SAMPLE)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr == "0 errors, 0 warnings\n"
+
+
+def test_json_output_has_the_same_fields(make_show) -> None:
+    folder = make_show({"a.md": episode("A", typo="1"), "a.ogg": AUDIO / "tone.ogg"})
+    result = check(folder, "--format", "json")
+    assert result.exit_code == 0
+    found = json.loads(result.stdout)
+    assert {"level": "warning", "rule": "FIELD-UNKNOWN", "path": f"{folder.as_posix()}/a.md", "line": 4,
+            "message": "unknown key 'typo' ignored (did you mean 'type'?)"} in found
+    assert {f["rule"] for f in found} == {"FIELD-UNKNOWN", "ENC-TYPE"}
+
+
+def test_warnings_fail_only_with_strict(make_show) -> None:
+    folder = make_show({"a.md": episode("A"), "a.ogg": AUDIO / "tone.ogg"})
+    assert check(folder).exit_code == 0
+    assert check(folder, "--strict").exit_code == 1
+
+
+def test_errors_exit_1_and_check_writes_nothing(make_show, tmp_path: Path) -> None:
+    folder = make_show({"a.md": episode("A", explicit="maybe"), "a.mp3": TONE})
+    result = check(folder)
+    assert result.exit_code == 1 and "EXPLICIT" in rules_of(result)
+    assert not (tmp_path / "output").exists()
+
+
+def _long_show(show: str) -> str:
+    return show.replace("A show for **tests**.", "Long. " * 800)
+
+
+def _art(folder_files: dict, name: str, **kwargs) -> dict:
+    return {**folder_files, "ep.md": episode("E", image=name), "ep.mp3": TONE}
+
+
+# rule → (show.yaml or None for the default, files, a function given the folder to add files)
+SOURCE_CASES = {
+    "LANG": (SHOW_YAML.replace("language: en", "language: english"), {}),
+    "OWNER-EMAIL": (SHOW_YAML.replace("tester@example.com", "tester.example.com"), {}),
+    "SHOW-TYPE": (SHOW_YAML + "type: serial\n", {}),
+    "EP-TYPE": (None, {"ep.md": episode("E", type="teaser")}),
+    "EXPLICIT": (None, {"ep.md": episode("E", explicit="clean")}),
+    "CATEGORY": (SHOW_YAML.replace("Technology", "Technology > Gadgets"), {}),
+    "DESC-LEN": (_long_show(SHOW_YAML), {}),
+    "TEXT-LEN": (None, {"ep.md": episode("T" * 300)}),
+    "TITLE-DUPLICATE": (None, {"ep.md": episode("Same"), "ep2.md": episode("same", "2026-01-02"),
+                               "ep2.m4a": AUDIO / "tone.m4a"}),
+    "EPISODE-DUPLICATE": (None, {"ep.md": episode("A", episode="3"),
+                                 "ep2.md": episode("B", "2026-01-02", episode="3"),
+                                 "ep2.m4a": AUDIO / "tone.m4a"}),
+    "SERIAL-GAP": (SHOW_YAML + "type: serial\n", {"ep.md": episode("A", episode="1"),
+                                                   "ep2.md": episode("B", "2026-01-02", episode="3"),
+                                                   "ep2.m4a": AUDIO / "tone.m4a"}),
+    "ENC-URL": (None, {"ep.md": episode("E", audio="https://cdn.example.com/my episode.mp3",
+                                        duration="60", length="1000")}),
+    "ENC-HTTPS": (None, {"ep.md": episode("E", audio="http://cdn.example.com/e.mp3",
+                                          duration="60", length="1000")}),
+    "ENC-UNIQUE": (None, {"ep.md": episode("A", audio="ep.mp3"),
+                          "ep2.md": episode("B", "2026-01-02", audio="ep.mp3")}),
+    "ENC-TYPE": (None, {"ep.mp3": None, "ep.flac": AUDIO / "tone.flac"}),
+    "DURATION": (None, {"ep.md": episode("E", duration="0.4")}),
+    "DURATION-LONG": (None, {"ep.md": episode("E", duration="13:00:00")}),
+    "PUBDATE-OLD": (None, {"ep.md": episode("E", date="1985-06-01")}),
+    "ART-SIZE": (SHOW_YAML.replace("cover.png", "small.png"), {"small.png": ("image", (600, 600), "RGB")}),
+    "ART-MODE": (SHOW_YAML.replace("cover.png", "cmyk.jpg"), {"cmyk.jpg": ("image", (1400, 1400), "CMYK")}),
+    "ART-BYTES": (SHOW_YAML.replace("cover.png", "heavy.png"), {"heavy.png": ("heavy",)}),
+    "MP3-ESTIMATE": (None, {"ep.mp3": AUDIO / "vbr-noxing.mp3"}),
+    "SCHEDULED": (None, {"ep2.md": episode("Later", "2027-01-01"), "ep2.mp3": TONE}),
+    "DRAFT": (None, {"ep2.md": episode("Later", draft="true")}),
+    "REMOVED": (None, {"ep2.md": episode("Gone", removed="true")}),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(SOURCE_CASES))
+def test_source_rule_fires(make_show, rule: str) -> None:
+    show, changes = SOURCE_CASES[rule]
+    folder = make_show({"ep.md": episode("E"), "ep.mp3": TONE}, show_yaml=show or SHOW_YAML)
+    for name, content in changes.items():
+        target = folder / name
+        if content is None:
+            target.unlink()
+        elif isinstance(content, tuple) and content[0] == "image":
+            image(target, content[1], content[2])
+        elif isinstance(content, tuple) and content[0] == "heavy":
+            info = PngImagePlugin.PngInfo()
+            info.add_text("padding", "x" * 600_000, zip=False)
+            image(target, pnginfo=info)
+        elif isinstance(content, Path):
+            target.write_bytes(content.read_bytes())
+        else:
+            target.write_text(content)
+    result = check(folder)
+    assert rule in rules_of(result), result.stdout
+    expected_exit = 1 if RULES[rule].level.name == "ERROR" else 0
+    assert result.exit_code == expected_exit, result.stdout
+
+
+def test_episode_artwork_is_checked_too(make_show) -> None:
+    folder = make_show({"ep.md": episode("E", image="art/ep.png"), "ep.mp3": TONE})
+    image(folder / "art" / "ep.png", (1400, 1000), "RGBA")
+    lines = check(folder).stdout.splitlines()
+    assert any(x.startswith(f"error ART-SIZE {folder.as_posix()}/ep.md:4: image: ") and "1400×1000" in x
+               for x in lines)
+    assert any(x.startswith("error ART-MODE") and "transparency" in x for x in lines)
+
+
+# -- rules about the rendered XML, triggered by editing a good feed ------------------------
+
+
+@pytest.fixture(scope="module")
+def good_xml(tmp_path_factory) -> str:
+    output = tmp_path_factory.mktemp("good")
+    CliRunner().invoke(main, ["build", "--episodes", str(SAMPLE), "--output", str(output), "--now", NOW])
+    return (output / "feed.xml").read_text(encoding="utf-8")
+
+
+XML_CASES = {
+    "XML-WF": ("</channel>", "</chanel>"),
+    "XML-NS": ("http://www.itunes.com/dtds/podcast-1.0.dtd", "http://www.itunes.com/DTDs/Podcast-1.0.dtd"),
+    "RSS-CORE": ('version="2.0"', 'version="0.91"'),
+    "APPLE-CH-REQ": ("<language>en-gb</language>", ""),
+    "ITEM-REQ": ('<guid isPermaLink="false">', '<guid isPermaLink="false"></guid><x>'),
+    "PUBDATE": ("<pubDate>Fri, 20 Nov 2026", "<pubDate>Mon, 20 Nov 2026"),
+    "SELF-LINK": ('rel="self"', 'rel="alternate"'),
+    "PC-GUID": ("<podcast:guid>", "<podcast:guid>not-"),
+    "NO-WS": ("<title>Frontline Dispatches</title>", "<title> Frontline Dispatches</title>"),
+}
+
+
+def test_good_feed_passes_every_xml_rule(good_xml: str) -> None:
+    findings = Findings()
+    check_feed(good_xml.encode(), "feed.xml", findings)
+    assert list(findings) == []
+
+
+@pytest.mark.parametrize("rule", sorted(XML_CASES))
+def test_xml_rule_fires(good_xml: str, rule: str) -> None:
+    old, new = XML_CASES[rule]
+    if rule == "ITEM-REQ":
+        new, old = "<guid", "<guid"  # remove every item's guid below instead
+        broken = re.sub(r"<guid[^>]*>[^<]*</guid>", "", good_xml, count=1)
+    else:
+        assert old in good_xml
+        broken = good_xml.replace(old, new, 1)
+    findings = Findings()
+    check_feed(broken.encode(), "feed.xml", findings)
+    assert rule in {f.rule for f in findings}
+
+
+# -- the rule table ------------------------------------------------------------------------
+
+
+def test_every_rule_is_in_the_readme_table() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for rule_id, rule in RULES.items():
+        row = re.search(rf"^\| `{rule_id}` \| (\w+) \| (.+) \| (.+) \|$", readme, re.MULTILINE)
+        assert row, f"{rule_id} is missing from the README's rule table"
+        assert row.group(1) == str(rule.level), rule_id
+
+
+def test_every_rule_has_a_test_that_triggers_it() -> None:
+    tests = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py"))
+    untested = [rule for rule in RULES if not re.search(rf"(?<![\w-]){rule}(?![\w-])", tests)]
+    assert untested == []
