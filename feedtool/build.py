@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .assemble import Assembled, assemble
 from .findings import Aborted, Findings
+from .guard import guard, read_previous
 from .model import MediaRef
 from .write import publish_file, write_atomic
 
@@ -23,12 +24,29 @@ class BuildResult:
     media_written: int
 
 
-def build(folder: Path, output: Path, now: datetime, findings: Findings) -> BuildResult:
-    """Build the feed for the show in `folder` into `output`; raise Aborted on any error."""
+def build(
+    folder: Path,
+    output: Path,
+    now: datetime,
+    findings: Findings,
+    previous: str | None = None,
+    allow_removal: frozenset[str] = frozenset(),
+    allow_changes: bool = False,
+) -> BuildResult:
+    """Build the feed for the show in `folder` into `output`; raise Aborted on any error.
+
+    `previous` is the published feed to guard against (a URL or path; default: the
+    feed already in `output`).
+    """
     feed = output / FEED_FILE
+    kept = f" ({feed.as_posix()} is unchanged)" if feed.exists() else ""
     assembled = assemble(folder, now, findings, feed.as_posix())
     if assembled is None or findings.errors:
-        kept = f" ({feed.as_posix()} is unchanged)" if feed.exists() else ""
+        raise Aborted(findings, f"nothing was written{kept}")
+    published = read_previous(previous, feed, findings)
+    if published is not None:
+        guard(published, assembled, previous or feed.as_posix(), findings, allow_removal, allow_changes)
+    if findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
     try:
         written = publish_media(folder, output, assembled)

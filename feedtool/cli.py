@@ -53,13 +53,28 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path), help="Where feed.xml and the media go.",
 )
 @now_option
-def build_command(folder: Path, output: Path, now: datetime) -> None:
+@click.option(
+    "--previous", metavar="URL_OR_PATH",
+    help="The published feed to guard against. Default: the feed.xml already in --output.",
+)
+@click.option(
+    "--allow-removal", "allow_removal", multiple=True, metavar="GUID",
+    help="Let the published episode with this guid leave the feed (repeatable).",
+)
+@click.option(
+    "--allow-changes", is_flag=True,
+    help="Let published audio URLs, the feed URL and podcast:guid change (not removals).",
+)
+def build_command(
+    folder: Path, output: Path, now: datetime, previous: str | None, allow_removal: tuple[str, ...],
+    allow_changes: bool,
+) -> None:
     """Build the feed of the show in --episodes into --output/feed.xml."""
     from .build import build
 
     findings = Findings()
     try:
-        result = build(folder, output, now, findings)
+        result = build(folder, output, now, findings, previous, frozenset(allow_removal), allow_changes)
     finally:
         for finding in findings:
             click.echo(str(finding), err=True)

@@ -97,4 +97,11 @@ RULES: dict[str, Rule] = {
     "SELF-LINK": Rule(W, "No absolute atom:link rel=self.", "FV"),
     "PC-GUID": Rule(W, "podcast:guid is not a UUID.", "PI"),
     "NO-WS": Rule(W, "A value has leading or trailing whitespace.", "AP, FV"),
+    # the publish guard
+    "GUARD-FIRST": Rule(I, "There is no previous feed: this is a first publish.", "FT"),
+    "GUARD-PREVIOUS": Rule(E, "The previously published feed could not be read.", "FT"),
+    "GUARD-REMOVED": Rule(E, "A published episode would disappear from the feed.", "AP, GP, AN"),
+    "GUARD-ENCLOSURE": Rule(E, "A published episode's audio URL would change.", "AP, AN"),
+    "GUARD-SHOW": Rule(E, "The feed's podcast:guid or feed URL would change.", "PI, AP"),
+    "GUARD-ALLOWED": Rule(I, "A guarded change went through because it was allowed.", "FT"),
 }

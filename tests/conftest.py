@@ -63,6 +63,36 @@ def make_show(tmp_path: Path):
     return make
 
 
+@pytest.fixture
+def http_server(tmp_path: Path):
+    """A real HTTP server on 127.0.0.1 serving a folder; yields (folder, base URL)."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    root = tmp_path / "www"
+    root.mkdir()
+
+    class Handler(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            if self.path.startswith("/status/"):
+                self.send_error(int(self.path.split("/")[2]))
+            else:
+                super().do_GET()
+
+        def log_message(self, *args) -> None:  # keep test output clean
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @dataclass
 class Run:
     exit_code: int

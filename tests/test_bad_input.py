@@ -215,7 +215,8 @@ def test_hidden_markdown_files_are_ignored(make_show, build) -> None:
     folder = make_show({"a.md": episode("A"), "a.mp3": TONE})
     (folder / "._a.md").write_bytes(b"\x00\x05\x16\x07binary")
     run = build(folder)
-    assert run.exit_code == 0 and run.stderr == ""
+    assert run.exit_code == 0
+    assert [line.split()[1] for line in run.lines()] == ["GUARD-FIRST"]
 
 
 @pytest.mark.parametrize(

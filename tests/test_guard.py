@@ -1,0 +1,230 @@
+"""The publish guard, against a feed from a real earlier build and one served over HTTP."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from feedtool.load import podcast_guid
+
+from .conftest import AUDIO, SHOW_YAML, episode
+
+TONE = AUDIO / "tone.mp3"
+SHOW_GUID = podcast_guid("https://example.com/show/feed.xml")
+
+
+@pytest.fixture
+def published(make_show, build):
+    """A show with three episodes, built once; returns (folder, run of the first build)."""
+    folder = make_show({
+        "001-one.md": episode("One", "2026-01-01"), "001-one.mp3": TONE,
+        "002-two.md": episode("Two", "2026-02-01"), "002-two.mp3": TONE,
+        "003-three.md": episode("Three", "2026-03-01"), "003-three.mp3": TONE,
+    })
+    first = build(folder)
+    assert first.exit_code == 0
+    assert any(line.startswith("info GUARD-FIRST") for line in first.lines())
+    return folder, first
+
+
+def rename(folder: Path, old: str, new: str) -> None:
+    (folder / old).rename(folder / new)
+
+
+CASES = {
+    # name: (change the show folder, rule, words in the message, the option that lets it through)
+    "renamed episode file": (
+        lambda f: rename(f, "002-two.md", "002-second.md") or rename(f, "002-two.mp3", "002-second.mp3"),
+        "GUARD-REMOVED", "(was the file renamed?): add 'guid: ", "allow-removal",
+    ),
+    "deleted episode": (
+        lambda f: (f / "003-three.md").unlink(),
+        "GUARD-REMOVED", "the published episode 'Three' (guid ", "allow-removal",
+    ),
+    "episode turned draft": (
+        lambda f: (f / "001-one.md").write_text(episode("One", "2026-01-01", draft="true")),
+        "GUARD-REMOVED", "'One' is published but is now a draft", "allow-removal",
+    ),
+    "episode moved into the future": (
+        lambda f: (f / "001-one.md").write_text(episode("One", "2027-01-01")),
+        "GUARD-REMOVED", "'One' is published but is now dated in the future", "allow-removal",
+    ),
+    "audio file renamed": (
+        lambda f: rename(f, "002-two.mp3", "002-two-final.mp3")
+        or (f / "002-two.md").write_text(episode("Two", "2026-02-01", audio="002-two-final.mp3")),
+        "GUARD-ENCLOSURE", "its audio URL would change from https://example.com/show/002-two.mp3 to "
+        "https://example.com/show/002-two-final.mp3", "allow-changes",
+    ),
+    "feed_url changed": (
+        lambda f: (f / "show.yaml").write_text(
+            SHOW_YAML.replace("https://example.com/show/feed.xml", "https://example.org/pod/feed.xml")
+            + f"guid: {SHOW_GUID}\n"),  # the podcast:guid kept, as the README says to
+        "GUARD-SHOW", "would change from https://example.com/show/feed.xml to https://example.org/pod/feed.xml",
+        "allow-changes",
+    ),
+    "show guid changed": (
+        lambda f: (f / "show.yaml").write_text(SHOW_YAML + "guid: 917393e3-1b1e-5cef-ace4-edaa54e1f810\n"),
+        "GUARD-SHOW", "the podcast:guid would change", "allow-changes+removal",
+    ),
+}
+
+
+def allow_args(option: str, folder: Path, run) -> list[str]:
+    from lxml import etree
+
+    old = set(etree.parse(str(run.feed)).xpath("//item/guid/text()"))
+    removals = [arg for guid in sorted(old) for arg in ("--allow-removal", guid)]
+    return {"allow-changes": ["--allow-changes"], "allow-removal": removals,
+            "allow-changes+removal": ["--allow-changes", *removals]}[option]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_guard_against_the_previous_build(published, build, case: str) -> None:
+    folder, first = published
+    change, rule, words, option = CASES[case]
+    before = first.feed.read_bytes()
+    change(folder)
+    run = build(folder)
+    assert run.exit_code == 1, run.stderr
+    message = next((x for x in run.lines() if x.startswith(f"error {rule} ")), "")
+    assert words in message, run.stderr
+    assert run.feed.read_bytes() == before
+    allowed = build(folder, *allow_args(option, folder, first))
+    assert allowed.exit_code == 0, allowed.stderr
+    assert any(line.startswith("info GUARD-ALLOWED") for line in allowed.lines())
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_guard_against_the_live_feed_over_http(published, build, http_server, tmp_path, case: str) -> None:
+    folder, first = published
+    www, base = http_server
+    shutil.copy(first.feed, www / "feed.xml")
+    change, rule, words, option = CASES[case]
+    change(folder)
+    fresh = tmp_path / "ci-checkout-output"  # CI starts without the old output folder
+    run = build(folder, "--previous", f"{base}/feed.xml", output=fresh)
+    assert run.exit_code == 1
+    assert any(x.startswith(f"error {rule} ") and words in x for x in run.lines()), run.stderr
+    assert not (fresh / "feed.xml").exists()
+    allow = allow_args(option, folder, first)
+    allowed = build(folder, "--previous", f"{base}/feed.xml", *allow, output=fresh)
+    assert allowed.exit_code == 0, allowed.stderr
+
+
+def test_renamed_file_message_names_the_fix(published, build) -> None:
+    folder, first = published
+    (folder / "002-two.md").unlink()
+    (folder / "002-second.md").write_text(episode("Two", "2026-02-01", audio="002-two.mp3"))
+    from lxml import etree
+
+    old_guid = etree.parse(str(first.feed)).xpath("//item[title='Two']/guid/text()")[0]
+    lines = build(folder).lines()
+    assert (f"error GUARD-REMOVED {folder.as_posix()}/002-second.md:1: 'Two' was published with guid "
+            f"{old_guid}") in lines[0]
+    assert lines[0].endswith(f"add 'guid: {old_guid}' to the front matter of 002-second.md")
+    (folder / "002-second.md").write_text(episode("Two", "2026-02-01", audio="002-two.mp3", guid=old_guid))
+    fixed = build(folder)
+    assert fixed.exit_code == 0, fixed.stderr
+
+
+def test_removed_true_takes_an_episode_down_without_tripping_the_guard(published, build) -> None:
+    folder, _ = published
+    (folder / "003-three.md").write_text(episode("Three", "2026-03-01", removed="true"))
+    (folder / "003-three.mp3").unlink()
+    run = build(folder)
+    assert run.exit_code == 0, run.stderr
+    assert any(line.startswith("info REMOVED") for line in run.lines())
+
+
+def test_unchanged_show_passes_the_guard(published, build) -> None:
+    folder, first = published
+    before = first.feed.read_bytes()
+    run = build(folder)
+    assert run.exit_code == 0 and run.stderr == ""
+    assert run.feed.read_bytes() == before
+
+
+def test_new_episode_passes_the_guard(published, build) -> None:
+    folder, _ = published
+    (folder / "004-four.md").write_text(episode("Four", "2026-04-01"))
+    shutil.copy(TONE, folder / "004-four.mp3")
+    assert build(folder).exit_code == 0
+
+
+def test_allow_removal_lets_only_the_named_episode_go(published, build) -> None:
+    folder, first = published
+    from lxml import etree
+
+    guids = dict(zip(etree.parse(str(first.feed)).xpath("//item/title/text()"),
+                     etree.parse(str(first.feed)).xpath("//item/guid/text()"), strict=True))
+    (folder / "001-one.md").unlink()
+    (folder / "002-two.md").unlink()
+    run = build(folder, "--allow-removal", guids["One"])
+    assert run.exit_code == 1
+    assert [x.split()[1] for x in run.lines() if x.startswith("error")] == ["GUARD-REMOVED"]
+    assert "'Two'" in run.stderr
+
+
+def test_allow_changes_does_not_allow_removals(published, build) -> None:
+    folder, _ = published
+    (folder / "001-one.md").unlink()
+    assert build(folder, "--allow-changes").exit_code == 1
+
+
+def test_podcast_guid_change_is_guarded(published, build) -> None:
+    folder, _ = published
+    (folder / "show.yaml").write_text(SHOW_YAML + "guid: 917393e3-1b1e-5cef-ace4-edaa54e1f810\n")
+    run = build(folder)
+    assert run.exit_code == 1
+    errors = [x for x in run.lines() if x.startswith("error")]
+    assert [x.split()[1] for x in errors] == ["GUARD-REMOVED", "GUARD-SHOW"]
+    assert "the default guid of 3 published episode(s)" in errors[0]
+    assert errors[0].endswith(f"Set 'guid: {SHOW_GUID}' in show.yaml")
+
+
+def test_moving_the_feed_with_the_old_guid_keeps_the_show_guid(published, build) -> None:
+    folder, first = published
+    from lxml import etree
+
+    old = etree.parse(str(first.feed)).xpath(
+        "//podcast:guid/text()", namespaces={"podcast": "https://podcastindex.org/namespace/1.0"})[0]
+    (folder / "show.yaml").write_text(
+        SHOW_YAML.replace("https://example.com/show/feed.xml", "https://example.org/pod/feed.xml")
+        + f"guid: {old}\n")
+    run = build(folder)
+    errors = {x.split()[1] for x in run.lines() if x.startswith("error")}
+    assert errors == {"GUARD-SHOW", "GUARD-ENCLOSURE"}  # the media moved with the feed
+    assert build(folder, "--allow-changes").exit_code == 0
+
+
+def test_live_feed_404_is_a_first_publish(make_show, build, http_server) -> None:
+    _, base = http_server
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE})
+    run = build(folder, "--previous", f"{base}/feed.xml")
+    assert run.exit_code == 0
+    assert f"info GUARD-FIRST {base}/feed.xml: answers 404: publishing for the first time" in run.lines()
+
+
+@pytest.mark.parametrize("path", ["/status/500", "/status/403"])
+def test_live_feed_errors_stop_the_build(make_show, build, http_server, path: str) -> None:
+    _, base = http_server
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE})
+    run = build(folder, "--previous", base + path)
+    assert run.exit_code == 1
+    assert f"error GUARD-PREVIOUS {base}{path}: answers HTTP {path[-3:]}" in run.stderr
+    assert not run.feed.exists()
+
+
+def test_unreachable_or_garbled_previous_feed(make_show, build, http_server, tmp_path) -> None:
+    www, base = http_server
+    (www / "feed.xml").write_text("<html>not a feed</html>")
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE})
+    garbled = build(folder, "--previous", f"{base}/feed.xml")
+    assert "error GUARD-PREVIOUS" in garbled.stderr and "not an RSS feed" in garbled.stderr
+    closed = build(folder, "--previous", "http://127.0.0.1:9/feed.xml")
+    assert "error GUARD-PREVIOUS http://127.0.0.1:9/feed.xml: cannot fetch the published feed" \
+        in closed.stderr
+    missing = build(folder, "--previous", str(tmp_path / "nowhere.xml"))
+    assert "error GUARD-PREVIOUS" in missing.stderr and "cannot read the previous feed" in missing.stderr
