@@ -135,6 +135,13 @@ def test_source_rule_fires(make_show, rule: str) -> None:
     assert result.exit_code == expected_exit, result.stdout
 
 
+def test_audio_url_with_another_scheme(make_show) -> None:
+    folder = make_show({"ep.md": episode("E", audio="ftp://files.example.com/e.mp3")})
+    result = check(folder)
+    assert f"error ENC-URL {folder.as_posix()}/ep.md:4: audio: 'ftp://files.example.com/e.mp3' is not an " \
+        "http(s) URL" in result.stdout
+
+
 def test_episode_artwork_is_checked_too(make_show) -> None:
     folder = make_show({"ep.md": episode("E", image="art/ep.png"), "ep.mp3": TONE})
     image(folder / "art" / "ep.png", (1400, 1000), "RGBA")
