@@ -9,9 +9,9 @@ from pathlib import Path
 from .checks import check_feed, check_sources
 from .findings import Findings
 from .load import load_episodes, load_show
-from .model import Episode, MediaInfo, Show
-from .probe import ProbeError, mime_for, probe
-from .render import Published, render_feed
+from .media import resolve
+from .model import Episode, Published, Show
+from .render import render_feed
 
 
 @dataclass(frozen=True)
@@ -24,37 +24,6 @@ class Assembled:
     drafts: list[Episode]
     removed: list[Episode]  # `removed: true`: taken down on purpose
     xml: bytes
-
-
-def media_info(folder: Path, episode: Episode, findings: Findings) -> MediaInfo | None:
-    """Probe an episode's audio, applying the front matter's duration/length overrides."""
-    audio = episode.audio
-    assert audio is not None
-    line = audio.line or 1
-    if audio.path is None:  # a remote URL: the loader made sure both overrides are given
-        mime = mime_for(audio.url.split("?", 1)[0])
-        if mime is None:
-            findings.add(
-                "AUDIO-FORMAT", episode.source, line,
-                f"audio: cannot tell the audio type of {audio.url} from its extension "
-                "(.mp3, .m4a, .ogg, .opus, .flac, .wav)",
-            )
-            return None
-        return MediaInfo(episode.duration or 0.0, episode.length or 0, mime)
-    shown = (folder / audio.path).as_posix()
-    try:
-        result = probe(folder / audio.path)
-    except ProbeError as exc:
-        findings.add(exc.rule, episode.source, line, f"audio {shown}: {exc}")
-        return None
-    if result.note:
-        findings.add("MP3-ESTIMATE", episode.source, line, f"audio {shown}: {result.note}")
-    info = result.info
-    return MediaInfo(
-        duration=episode.duration or info.duration,
-        length=episode.length if episode.length is not None else info.length,
-        mime=info.mime,
-    )
 
 
 def check_unique_guids(episodes: list[Episode], findings: Findings) -> None:
@@ -94,17 +63,17 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str) ->
             drafts.append(episode)
             findings.add("DRAFT", episode.source, episode.lines["draft"], "draft: left out of the feed")
             continue
-        info = media_info(folder, episode, findings)
-        if info is None:
+        item = resolve(folder, show.site_url if show else "", episode, findings)
+        if item is None:
             continue
         if episode.date > now:
-            scheduled.append(Published(episode, info))
+            scheduled.append(item)
             findings.add(
                 "SCHEDULED", episode.source, episode.lines["date"],
                 f"scheduled for {episode.date.isoformat()}: left out of the feed until then",
             )
         else:
-            published.append(Published(episode, info))
+            published.append(item)
     if show is None:
         return None
     if not published and not findings.errors:

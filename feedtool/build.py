@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from . import chapters
 from .assemble import Assembled, assemble
 from .findings import Aborted, Findings
 from .guard import guard, read_previous
+from .media import chapters_path
 from .model import MediaRef
 from .write import publish_file, write_atomic
 
@@ -61,11 +63,24 @@ def build(
 
 
 def publish_media(folder: Path, output: Path, assembled: Assembled) -> int:
-    """Link local media into output/ when it is served from the feed's own folder."""
-    if not assembled.show.media_is_local:
-        return 0  # media lives on a CDN: the publisher uploads it
-    refs: list[MediaRef | None] = [assembled.show.image]
+    """Put every file the feed points to into output/: media (unless served from a CDN),
+    transcripts, and the generated JSON chapters. Returns how many files changed."""
+    show = assembled.show
+    media: list[MediaRef | None] = [show.image]
+    site: list[MediaRef] = []
     for item in assembled.published:
-        refs += [item.episode.audio, item.episode.image]
-    paths = sorted({ref.path for ref in refs if ref is not None and ref.path is not None})
-    return sum(publish_file(folder / path, output / path) for path in paths)
+        episode = item.episode
+        media += [episode.audio, *episode.alternates, episode.image]
+        site += [t.ref for t in episode.transcripts]
+    if not show.media_is_local:
+        media = []  # media lives on a CDN: the publisher uploads it
+    paths = sorted({ref.path for ref in [*media, *site] if ref is not None and ref.path is not None})
+    changed = sum(publish_file(folder / path, output / path) for path in paths)
+    for item in assembled.published:
+        if item.chapters and item.chapters_url and item.chapters_url.startswith(show.site_url):
+            data = chapters.to_json(item.chapters, item.episode.title, show.title)
+            target = output / chapters_path(item.episode)
+            if not target.exists() or target.read_bytes() != data:
+                write_atomic(target, data)
+                changed += 1
+    return changed

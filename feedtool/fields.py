@@ -10,7 +10,7 @@ import difflib
 import re
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +37,8 @@ class Field:
     required: bool = False
     nested: dict[str, Field] | None = None  # for a mapping such as `owner: {name, email}`
     rule: str | None = None  # the rule a bad value breaks, when more precise than FIELD-VALUE
+    many: bool = False  # with `nested`: a list of such mappings (a single one is accepted too)
+    short: str | None = None  # with `many`: a plain string stands for {short: string}
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:
@@ -166,7 +168,15 @@ def timestamp(node: Node) -> datetime:
 
 
 def duration(node: Node) -> float:
-    """Seconds (`1834`, `1834.5`) or clock time (`30:34`, `1:02:03`)."""
+    """Seconds (`1834`, `1834.5`) or clock time (`30:34`, `1:02:03`); more than zero."""
+    total = offset(node)
+    if total <= 0:
+        raise FieldError(f"a duration must be more than zero, got '{scalar(node)}'")
+    return total
+
+
+def offset(node: Node) -> float:
+    """A time within the audio, from 0: seconds or clock time, like `duration`."""
     value = scalar(node)
     parts = value.split(":")
     wrong = FieldError(f"expected seconds or H:MM:SS, got '{value}'")
@@ -179,8 +189,6 @@ def duration(node: Node) -> float:
     total = 0.0
     for part in parts:
         total = total * 60 + float(part)
-    if total <= 0:
-        raise FieldError(f"a duration must be more than zero, got '{value}'")
     return total
 
 
@@ -231,7 +239,12 @@ def read_fields(
                 findings.add("FIELD-REQUIRED", path, where, f"missing required field '{name}'")
                 ok = False
             continue
-        if spec.nested is not None:
+        scalar_form = spec.parse is not None and isinstance(node.value, str)
+        if spec.many and spec.nested is not None and not scalar_form:
+            values[key], items_ok = _read_items(node, spec, name, path, findings)
+            ok = ok and items_ok
+            continue
+        if spec.nested is not None and not scalar_form:
             if not isinstance(node.value, dict):
                 keys = ", ".join(spec.nested)
                 findings.add("FIELD-VALUE", path, node.line, f"{name}: expected {keys} indented below")
@@ -256,3 +269,27 @@ def read_fields(
                 f"unknown key '{prefix}{key}' ignored{hint}",
             )
     return values, ok
+
+
+def _read_items(
+    node: Node, spec: Field, name: str, path: str, findings: Findings
+) -> tuple[list[dict[str, Any]], bool]:
+    """A list of mappings; each parsed dict also gets `line`, where the item starts."""
+    assert spec.nested is not None
+    several = isinstance(node.value, list)
+    items = node.value if isinstance(node.value, list) else [node]
+    parsed, ok = [], True
+    for number, item in enumerate(items, 1):
+        label = f"{name}[{number}]" if several else name
+        if isinstance(item.value, str) and spec.short:
+            item = Node({spec.short: replace(item, key_line=item.line)}, item.line)
+        if not isinstance(item.value, dict):
+            keys = ", ".join(spec.nested)
+            findings.add("FIELD-VALUE", path, item.line, f"{label}: expected a mapping with {keys}")
+            ok = False
+            continue
+        values, item_ok = read_fields(item.value, spec.nested, path, findings, item.line, prefix=f"{label}.")
+        if item_ok:
+            parsed.append({**values, "line": item.line})
+        ok = ok and item_ok
+    return parsed, ok

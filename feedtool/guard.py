@@ -20,8 +20,7 @@ from .assemble import Assembled
 from .checks.feedxml import NAMESPACES
 from .findings import Findings
 from .load import default_guid
-from .model import Episode
-from .render import Published
+from .model import Episode, Published
 
 TIMEOUT = 30  # seconds, for fetching the live feed
 

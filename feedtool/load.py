@@ -16,9 +16,10 @@ from pathlib import Path
 from urllib.parse import quote, urljoin
 
 from . import fields as f
+from . import podcast20 as pc20
 from .fields import Field
 from .findings import Findings
-from .model import Episode, MediaRef, Show
+from .model import Chapter, Episode, MediaRef, Show, Transcript
 from .probe import AUDIO_EXTENSIONS, UNSUPPORTED_AUDIO
 from .yamlsource import XML_FORBIDDEN, Node, YAMLSourceError, parse, split_front_matter
 
@@ -32,7 +33,7 @@ SHOW_SCHEMA: dict[str, Field] = {
     "description": Field(f.text, required=True),
     "link": Field(f.url, required=True),
     "feed_url": Field(f.url, required=True),
-    "language": Field(f.language, required=True, rule="LANG"),
+    "language": Field(pc20.language, required=True, rule="LANG"),
     "author": Field(f.line_text, required=True),
     "owner": Field(
         nested={"name": Field(f.line_text, True), "email": Field(f.email, True, rule="OWNER-EMAIL")},
@@ -45,12 +46,27 @@ SHOW_SCHEMA: dict[str, Field] = {
     "type": Field(f.choice("episodic", "serial"), rule="SHOW-TYPE"),
     "copyright": Field(f.line_text),
     "guid": Field(f.uuid_text),
+    **pc20.SHOW_KEYS,
+}
+
+TRANSCRIPT = {
+    "file": Field(f.text),
+    "url": Field(f.url),
+    "language": Field(pc20.language, rule="LANG"),
+    "rel": Field(f.choice("captions")),
+}
+CHAPTER = {
+    "start": Field(f.offset, required=True),
+    "title": Field(f.line_text),
+    "url": Field(f.url),
+    "img": Field(f.url),
+    "toc": Field(f.boolean),
 }
 
 EPISODE_SCHEMA: dict[str, Field] = {
     "title": Field(f.line_text, required=True),
     "date": Field(f.timestamp, required=True),
-    "audio": Field(f.text),
+    "audio": Field(f.text, nested={"file": Field(f.text, required=True)}, many=True, short="file"),
     "guid": Field(f.text),
     "summary": Field(f.line_text),
     "season": Field(f.positive_int),
@@ -62,6 +78,11 @@ EPISODE_SCHEMA: dict[str, Field] = {
     "length": Field(f.non_negative_int),
     "draft": Field(f.boolean),
     "removed": Field(f.boolean),
+    "persons": pc20.SHOW_KEYS["persons"],
+    "transcript": Field(nested=TRANSCRIPT, many=True, short="file"),
+    "chapters": Field(f.text, nested=CHAPTER, many=True),
+    "soundbites": Field(nested={**pc20.SOUNDBITE, "start": Field(f.offset, required=True)}, many=True),
+    "location": pc20.SHOW_KEYS["location"],
 }
 
 
@@ -84,6 +105,7 @@ class _Context:
     findings: Findings
     media_base_url: str
     guid_namespace: uuid.UUID
+    site_url: str = ""  # the feed's folder: where generated and text files are served
 
     def display(self, name: str) -> str:
         return (self.folder / name).as_posix()
@@ -209,7 +231,12 @@ def load_show(folder: Path, findings: Findings) -> Show | None:
     base = base if base.endswith("/") else base + "/"
     ctx.media_base_url = base
     image = image_ref(ctx, mapping["image"], values["image"], shown) if "image" in values else None
-    if not ok or image is None:
+    persons = pc20.persons(values.get("persons", []), shown, findings)
+    license_ = None
+    if "license" in values:
+        license_ = pc20.license_(values["license"], shown, mapping["license"].line, findings)
+        ok = ok and license_ is not None
+    if not ok or image is None or len(persons) != len(values.get("persons", [])):
         return None
     return Show(
         source=shown,
@@ -230,6 +257,14 @@ def load_show(folder: Path, findings: Findings) -> Show | None:
         copyright=values.get("copyright"),
         guid=values.get("guid") or podcast_guid(values["feed_url"]),
         lines={key: node.key_line or node.line for key, node in mapping.items()},
+        site_url=feed_folder,
+        persons=persons,
+        funding=pc20.funding(values.get("funding", [])),
+        locked=values.get("locked", False),
+        locations=pc20.locations(values.get("location", [])),
+        medium=values.get("medium"),
+        license=license_,
+        txt=pc20.txt(values.get("txt", [])),
     )
 
 
@@ -245,7 +280,7 @@ def episode_files(folder: Path) -> list[Path]:
 def load_episodes(folder: Path, show: Show | None, findings: Findings) -> list[Episode]:
     """Read every episode file; files with errors are left out (and reported)."""
     if show is not None:
-        ctx = _Context(folder, findings, show.media_base_url, uuid.UUID(show.guid))
+        ctx = _Context(folder, findings, show.media_base_url, uuid.UUID(show.guid), show.site_url)
     else:  # still report the episodes' own problems when show.yaml is broken
         ctx = _Context(folder, findings, "https://invalid.invalid/", uuid.NAMESPACE_URL)
     audio_by_stem: dict[str, list[str]] = {}
@@ -276,12 +311,23 @@ def _load_episode(ctx: _Context, path: Path, siblings: list[str]) -> Episode | N
         return None
     values, ok = f.read_fields(mapping, EPISODE_SCHEMA, shown, ctx.findings, 1)
     draft, removed = values.get("draft", False), values.get("removed", False)
-    audio = None if draft or removed else _audio_ref(ctx, path, mapping, values, siblings)
+    audios = () if draft or removed else _audio_refs(ctx, path, mapping, values, siblings)
     image = None
     if "image" in values:
         image = image_ref(ctx, mapping["image"], values["image"], shown)
         ok = ok and image is not None
-    if not ok or (audio is None and not (draft or removed)):
+    persons = pc20.persons(values.get("persons", []), shown, ctx.findings)
+    transcripts = tuple(t for t in (_transcript(ctx, shown, item) for item in values.get("transcript", [])) if t)
+    chapters, chapters_file = None, None
+    if isinstance(values.get("chapters"), list):
+        chapters = tuple(Chapter(c["start"], c.get("title"), c.get("url"), c.get("img"), c.get("toc"), c["line"])
+                         for c in values["chapters"])
+    elif "chapters" in values:
+        chapters_file = _text_file(ctx, shown, values["chapters"], mapping["chapters"].line, "chapters")
+        ok = ok and chapters_file is not None
+    ok = ok and len(persons) == len(values.get("persons", []))
+    ok = ok and len(transcripts) == len(values.get("transcript", []))
+    if not ok or (audios is None and not (draft or removed)):
         return None
     return Episode(
         source=shown,
@@ -290,7 +336,8 @@ def _load_episode(ctx: _Context, path: Path, siblings: list[str]) -> Episode | N
         date=values["date"],
         guid=values.get("guid") or default_guid(ctx.guid_namespace, path.stem),
         lines={key: node.key_line or node.line for key, node in mapping.items()},
-        audio=audio,
+        audio=audios[0] if audios else None,
+        alternates=tuple(audios[1:]) if audios else (),
         summary=values.get("summary"),
         season=values.get("season"),
         episode=values.get("episode"),
@@ -303,32 +350,84 @@ def _load_episode(ctx: _Context, path: Path, siblings: list[str]) -> Episode | N
         removed=removed,
         notes=notes,
         notes_line=notes_line,
+        persons=persons,
+        transcripts=transcripts,
+        chapters=chapters,
+        chapters_file=chapters_file,
+        soundbites=pc20.soundbites(values.get("soundbites", [])),
+        locations=pc20.locations(values.get("location", [])),
     )
 
 
-def _audio_ref(
+TRANSCRIPT_TYPES = {
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".json": "application/json",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".txt": "text/plain",
+}
+
+
+def _text_file(ctx: _Context, shown: str, value: str, line: int | None, key: str) -> MediaRef | None:
+    """A transcript or chapters file: a URL as given, or a local file served from the feed's folder."""
+    if f.is_url(value):
+        return MediaRef(value, None, line)
+    rel = local_path(ctx, value, shown, line, key)
+    return MediaRef(media_url(ctx.site_url, rel), rel, line) if rel else None
+
+
+def _transcript(ctx: _Context, shown: str, item: dict) -> Transcript | None:
+    value = item.get("url") or item.get("file")
+    line = item["line"]
+    if not value or ("url" in item and "file" in item):
+        ctx.findings.add("TRANSCRIPT", shown, line, "transcript: give either 'file' or 'url'")
+        return None
+    mime = TRANSCRIPT_TYPES.get(posixpath.splitext(value.split("?")[0])[1].lower())
+    if mime is None:
+        ctx.findings.add(
+            "TRANSCRIPT", shown, line,
+            f"transcript: cannot tell the type of '{value}': use .vtt, .srt, .json, .html or .txt",
+        )
+        return None
+    ref = _text_file(ctx, shown, value, line, "transcript")
+    return Transcript(ref, mime, item.get("language"), item.get("rel")) if ref else None
+
+
+def _one_audio(ctx: _Context, shown: str, value: str, line: int | None) -> MediaRef | None:
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", value) and not f.is_url(value):
+        ctx.findings.add("ENC-URL", shown, line, f"audio: '{value}' is not an http(s) URL")
+        return None
+    if f.is_url(value):
+        return MediaRef(value, None, line)
+    rel = local_path(ctx, value, shown, line, "audio")
+    return MediaRef(media_url(ctx.media_base_url, rel), rel, line) if rel else None
+
+
+def _audio_refs(
     ctx: _Context, path: Path, mapping: dict[str, Node], values: dict, siblings: list[str]
-) -> MediaRef | None:
-    """The episode's audio: the `audio:` key, else the one sibling file with the same stem."""
+) -> tuple[MediaRef, ...] | None:
+    """The episode's audio files, the enclosure first: the `audio:` key, else the one
+    sibling file with the same stem."""
     shown = path.as_posix()
     if "audio" in values:
-        value, line = values["audio"], mapping["audio"].line
-        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", value) and not f.is_url(value):
-            ctx.findings.add("ENC-URL", shown, line, f"audio: '{value}' is not an http(s) URL")
+        given = values["audio"]
+        entries = [(given, mapping["audio"].line)] if isinstance(given, str) else [
+            (item["file"], item["line"]) for item in given]
+        refs = [_one_audio(ctx, shown, value, line) for value, line in entries]
+        if any(ref is None for ref in refs):
             return None
-        if f.is_url(value):
-            if "duration" not in values or "length" not in values:
-                ctx.findings.add(
-                    "AUDIO-REMOTE", shown, line,
-                    "audio: a remote URL needs 'duration' and 'length' (bytes) in the front matter",
-                )
-                return None
-            return MediaRef(value, None, line)
-        rel = local_path(ctx, value, shown, line, "audio")
-        return MediaRef(media_url(ctx.media_base_url, rel), rel, line) if rel else None
+        main = refs[0]
+        if main is not None and main.path is None and ("duration" not in values or "length" not in values):
+            ctx.findings.add(
+                "AUDIO-REMOTE", shown, main.line,
+                "audio: a remote URL needs 'duration' and 'length' (bytes) in the front matter",
+            )
+            return None
+        return tuple(ref for ref in refs if ref is not None)
     if len(siblings) == 1:
         rel = local_path(ctx, siblings[0], shown, None, "audio")
-        return MediaRef(media_url(ctx.media_base_url, rel), rel, None) if rel else None
+        return (MediaRef(media_url(ctx.media_base_url, rel), rel, None),) if rel else None
     if not siblings:
         ctx.findings.add(
             "AUDIO-MISSING", shown, 1,

@@ -17,6 +17,72 @@ class MediaRef:
 
 
 @dataclass(frozen=True)
+class Person:
+    """podcast:person: role and group from the Podcast Taxonomy, in lower case."""
+
+    name: str
+    role: str = "host"
+    group: str = "cast"
+    href: str | None = None
+    img: str | None = None
+
+
+@dataclass(frozen=True)
+class Funding:
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Location:
+    name: str
+    rel: str | None = None  # subject | creator
+    geo: str | None = None  # RFC 5870, "geo:51.5,-0.12"
+    osm: str | None = None  # "R65606"
+    country: str | None = None  # ISO 3166-1 alpha-2
+
+
+@dataclass(frozen=True)
+class Txt:
+    text: str
+    purpose: str | None = None
+
+
+@dataclass(frozen=True)
+class License:
+    slug: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A transcript file or URL, with its MIME type and language."""
+
+    ref: MediaRef
+    type: str
+    language: str | None = None
+    rel: str | None = None  # "captions" for timed captions
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start: float  # seconds
+    title: str | None = None
+    url: str | None = None
+    img: str | None = None
+    toc: bool | None = None
+    line: int | None = None  # where it was written, for messages
+
+
+@dataclass(frozen=True)
+class Soundbite:
+    start: float
+    duration: float
+    title: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Show:
     """The channel, from show.yaml."""
 
@@ -38,6 +104,14 @@ class Show:
     copyright: str | None
     guid: str  # podcast:guid
     lines: Mapping[str, int]  # show.yaml key → line, for messages
+    site_url: str = ""  # the folder of feed_url: generated files (chapters) are served here
+    persons: tuple[Person, ...] = ()
+    funding: tuple[Funding, ...] = ()
+    locked: bool = False
+    locations: tuple[Location, ...] = ()
+    medium: str | None = None
+    license: License | None = None
+    txt: tuple[Txt, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +137,13 @@ class Episode:
     removed: bool  # taken down on purpose: left out without tripping the publish guard
     notes: str  # Markdown
     notes_line: int
+    alternates: tuple[MediaRef, ...] = ()  # more files of the same audio (`audio:` list), after the first
+    persons: tuple[Person, ...] = ()  # replaces the show's people for this episode when given
+    transcripts: tuple[Transcript, ...] = ()
+    chapters: tuple[Chapter, ...] | None = None  # from the front matter
+    chapters_file: MediaRef | None = None  # a JSON chapters file or URL
+    soundbites: tuple[Soundbite, ...] = ()
+    locations: tuple[Location, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,3 +153,16 @@ class MediaInfo:
     duration: float  # seconds
     length: int  # bytes
     mime: str
+    bitrate: int = 0  # bits per second, 0 when unknown
+    codec: str = ""  # a human name for the format: "MP3", "Opus", ...
+
+
+@dataclass(frozen=True)
+class Published:
+    """An episode ready for the feed: its audio facts and what was derived from its files."""
+
+    episode: Episode
+    media: MediaInfo
+    alternates: tuple[tuple[MediaRef, MediaInfo], ...] = ()  # every audio file, the enclosure first
+    chapters: tuple[Chapter, ...] = ()  # to write as JSON and inline
+    chapters_url: str | None = None  # where the JSON chapters are (ours, or the publisher's URL)

@@ -21,7 +21,8 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
-from .model import MediaInfo
+from .chapters import embedded as embedded_chapters
+from .model import Chapter, MediaInfo
 
 # extension → (mutagen classes to try, MIME type written in the feed)
 AUDIO_TYPES: dict[str, tuple[tuple[type[mutagen.FileType], ...], str]] = {
@@ -58,6 +59,10 @@ class Probe:
 
     info: MediaInfo
     note: str | None = None
+    chapters: tuple[Chapter, ...] = ()  # chapter marks embedded in the file
+
+
+CODECS = {MP3: "MP3", MP4: "AAC", OggVorbis: "Vorbis", OggOpus: "Opus", FLAC: "FLAC", WAVE: "WAV"}
 
 
 def mime_for(name: str) -> str | None:
@@ -105,7 +110,9 @@ def probe(path: Path) -> Probe:
         duration = counted if counted is not None else duration
     if duration <= 0:
         raise ProbeError("AUDIO-UNREADABLE", "the audio has no length (an empty or damaged file?)")
-    return Probe(MediaInfo(duration=duration, length=length, mime=mime), note)
+    bitrate = round(length * 8 / duration)  # the average over the file, as podcast:alternateEnclosure wants
+    info = MediaInfo(duration, length, mime, bitrate, CODECS[type(audio)])
+    return Probe(info, note, embedded_chapters(audio))
 
 
 # MPEG audio frame tables: bitrates in kbit/s by (version is MPEG-1, layer), sample rates.

@@ -9,28 +9,20 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from feedgen.feed import FeedGenerator
 from lxml.etree import CDATA
 
 from . import notes
 from .ext.itunes import ItunesEntryExtension, ItunesExtension
-from .ext.podcastindex import PodcastIndexExtension
+from .ext.podcastindex import PodcastIndexEntryExtension, PodcastIndexExtension
+from .ext.psc import PodloveChaptersEntryExtension, PodloveChaptersExtension
 from .findings import Findings
-from .model import Episode, MediaInfo, Show
+from .model import Published, Show
 
 # Apple's limit for <description>, in bytes.
 DESCRIPTION_LIMIT = 4000
 SUBTITLE_LIMIT = 255
-
-
-@dataclass(frozen=True)
-class Published:
-    """An episode that goes into the feed, with the facts about its audio."""
-
-    episode: Episode
-    media: MediaInfo
 
 
 def newest_first(items: Sequence[Published]) -> list[Published]:
@@ -41,7 +33,8 @@ def newest_first(items: Sequence[Published]) -> list[Published]:
 def render_feed(show: Show, items: Sequence[Published], findings: Findings) -> bytes:
     feed = FeedGenerator()
     feed.register_extension("itunes", ItunesExtension, ItunesEntryExtension, atom=False)
-    feed.register_extension("podcastindex", PodcastIndexExtension, None, atom=False)
+    feed.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension, atom=False)
+    feed.register_extension("psc", PodloveChaptersExtension, PodloveChaptersEntryExtension, atom=False)
 
     feed.title(show.title)
     # feedgen's RSS <link> is the last link given, so the self link goes first
@@ -63,7 +56,16 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings) -> b
     itunes.categories = show.categories
     itunes.explicit = show.explicit
     itunes.type = show.type or "episodic"
-    feed.podcastindex.guid = show.guid
+    podcast: PodcastIndexExtension = feed.podcastindex
+    podcast.guid = show.guid
+    podcast.locked_owner = show.owner_email if show.locked else None
+    podcast.funding = show.funding
+    podcast.persons = show.persons
+    podcast.locations = show.locations
+    podcast.medium = show.medium
+    podcast.license = show.license
+    podcast.trailers = tuple(item for item in ordered if item.episode.type == "trailer")
+    podcast.txt = show.txt
 
     for item in ordered:
         _add_item(feed, item, findings)
@@ -102,3 +104,13 @@ def _add_item(feed: FeedGenerator, item: Published, findings: Findings) -> None:
     extra.episode_type = episode.type
     extra.subtitle = notes.truncate(short, SUBTITLE_LIMIT)
     extra.summary = notes.truncate(short, DESCRIPTION_LIMIT)
+
+    podcast: PodcastIndexEntryExtension = entry.podcastindex
+    podcast.transcripts = episode.transcripts
+    podcast.chapters_url = item.chapters_url
+    podcast.persons = episode.persons
+    podcast.season, podcast.episode = episode.season, episode.episode
+    podcast.soundbites = episode.soundbites
+    podcast.locations = episode.locations
+    podcast.alternates = item.alternates
+    entry.psc.chapters = item.chapters

@@ -69,6 +69,14 @@ RULES: dict[str, Rule] = {
     "WRITE-FAILED": Rule(E, "The output folder cannot be written.", "FT"),
     "NOTES-LEN": Rule(W, "Show notes over 4000 bytes: <description> gets the plain summary.", "AP, PN"),
     "REMOVED": Rule(I, "The episode is marked removed: true and left out on purpose.", "FT"),
+    "PERSON": Rule(E, "A person's role or group is not in the Podcast Taxonomy, or not together.", "PI"),
+    "LOCATION": Rule(E, "A location's geo, osm or country is malformed.", "PI"),
+    "MEDIUM": Rule(E, "podcast:medium is not one of the namespace's values.", "PI"),
+    "LICENSE": Rule(E, "A licence is neither well-known nor given with the URL of its terms.", "PI"),
+    "TRANSCRIPT": Rule(E, "A transcript is malformed or of an unknown type.", "PI, AN"),
+    "TRANSCRIPT-RANGE": Rule(W, "A transcript cue ends after the audio.", "FT"),
+    "CHAPTERS": Rule(E, "Chapters are out of order, repeat, start after the audio, or are malformed.", "PI"),
+    "SOUNDBITE": Rule(E, "A soundbite runs past the end of the audio.", "PI"),
     # checks on the show and its episodes
     "DESC-LEN": Rule(E, "The show description is over 4000 bytes.", "AP, PN"),
     "TEXT-LEN": Rule(W, "A title, name or summary is longer than Apple shows (255; summary 4000).",
@@ -96,6 +104,7 @@ RULES: dict[str, Rule] = {
     "PUBDATE": Rule(E, "A pubDate is not RFC 2822 with a four-digit year and the right weekday.", "AP, FV"),
     "SELF-LINK": Rule(W, "No absolute atom:link rel=self.", "FV"),
     "PC-GUID": Rule(W, "podcast:guid is not a UUID.", "PI"),
+    "PC-HTTPS": Rule(W, "A URL inside a podcast: tag is not https.", "PI"),
     "NO-WS": Rule(W, "A value has leading or trailing whitespace.", "AP, FV"),
     # the publish guard
     "GUARD-FIRST": Rule(I, "There is no previous feed: this is a first publish.", "FT"),

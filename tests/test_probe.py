@@ -12,6 +12,8 @@ from feedtool.probe import ProbeError, count_mp3_duration, mime_for, probe
 from .conftest import AUDIO, DURATIONS
 
 EXPECTED_MIME = {
+    "chapters.mp3": "audio/mpeg",
+    "chapters.m4a": "audio/x-m4a",
     "tone.mp3": "audio/mpeg",
     "tone.m4a": "audio/x-m4a",
     "tone.ogg": "audio/ogg",

@@ -143,6 +143,10 @@ def make_cover(path: Path) -> None:
 
 # --------------------------------------------------------------------- audio
 
+# the same speech in a second format, for podcast:alternateEnclosure
+ALTERNATES = {"001-deserters.mp3": "001-deserters.opus"}
+
+
 def speak(text: str, wav: Path) -> None:
     run(["espeak-ng", "-v", VOICE, "-s", str(SPEED), "-w", str(wav), text])
 
@@ -153,6 +157,8 @@ def encode(wav: Path, out: Path) -> None:
     if out.suffix == ".mp3":
         run(FF + common + ["-c:a", "libmp3lame", "-b:a", "40k", "-write_xing", "1",
                            "-id3v2_version", "0", *BITEXACT, str(out)])
+    elif out.suffix == ".opus":  # the alternate enclosure of episode 1
+        run(FF + common[:-2] + ["-ar", "48000", "-c:a", "libopus", "-b:a", "16k", *BITEXACT, str(out)])
     elif out.suffix == ".m4a":
         run(FF + common + ["-c:a", "aac", "-b:a", "48k", "-movflags", "+faststart",
                            *BITEXACT, str(out)])
@@ -192,6 +198,8 @@ def main() -> int:
             wav = Path(td) / (Path(name).stem + ".wav")
             speak(text, wav)
             encode(wav, EPISODES / name)
+            if name in ALTERNATES:
+                encode(wav, EPISODES / ALTERNATES[name])
 
     try:
         import mutagen
@@ -200,7 +208,7 @@ def main() -> int:
 
     print(f"{'file':<36} {'bytes':>7} {'decoded s':>9} {'mutagen s':>9}")
     print(f"{'cover.png':<36} {cover.stat().st_size:7d}")
-    for name in SCRIPTS:
+    for name in [*SCRIPTS, *ALTERNATES.values()]:
         p = EPISODES / name
         size = p.stat().st_size
         dur = decoded_duration(p)

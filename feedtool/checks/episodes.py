@@ -9,8 +9,8 @@ from pathlib import Path
 
 from .. import notes
 from ..findings import Findings
-from ..model import Show
-from ..render import DESCRIPTION_LIMIT, Published
+from ..model import Published, Show
+from ..render import DESCRIPTION_LIMIT
 from .artwork import check_artwork
 
 TEXT_LIMIT = 255  # Apple's default limit for short text values
@@ -38,7 +38,19 @@ def _too_long(findings: Findings, source: str, line: int | None, key: str, value
         )
 
 
+def _check_https(source: str, line: int | None, urls: dict[str, str | None], findings: Findings) -> None:
+    """The namespace asks for https in every podcast: tag."""
+    for key, url in urls.items():
+        if url and url.startswith("http://"):
+            findings.add("PC-HTTPS", source, line, f"{key}: {url} is not https; Podcasting 2.0 apps expect https")
+
+
 def _check_show(folder: Path, show: Show, findings: Findings) -> None:
+    for fund in show.funding:
+        _check_https(show.source, show.lines.get("funding"), {"funding.url": fund.url}, findings)
+    for person in show.persons:
+        _check_https(show.source, show.lines.get("persons"),
+                     {"persons.href": person.href, "persons.img": person.img}, findings)
     size = len(notes.to_html(show.description).encode())
     if size > DESCRIPTION_LIMIT:
         findings.add(
@@ -58,6 +70,15 @@ def _check_episode(folder: Path, item: Published, findings: Findings) -> None:
         _too_long(findings, source, lines.get("summary"), "summary", episode.summary, DESCRIPTION_LIMIT)
     if episode.image:
         check_artwork(folder, episode.image, source, findings)
+    for person in episode.persons:
+        _check_https(source, lines.get("persons"), {"persons.href": person.href, "persons.img": person.img},
+                     findings)
+    for transcript in episode.transcripts:
+        _check_https(source, transcript.ref.line, {"transcript": transcript.ref.url}, findings)
+    for chapter in item.chapters:
+        _check_https(source, chapter.line, {"chapters.url": chapter.url, "chapters.img": chapter.img}, findings)
+    if item.chapters_url:
+        _check_https(source, lines.get("chapters"), {"chapters": item.chapters_url}, findings)
 
     assert episode.audio is not None
     url, line = episode.audio.url, episode.audio.line
