@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,9 +22,16 @@ from .assemble import Assembled
 from .checks.feedxml import NAMESPACES
 from .findings import Findings
 from .load import default_guid
-from .model import Episode, Published
+from .model import Episode, Published, Show
 
 TIMEOUT = 30  # seconds, for fetching the live feed
+
+
+@dataclass(frozen=True)
+class PreviousItem:
+    title: str
+    url: str  # the enclosure URL
+    published: datetime | None
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,10 @@ class Snapshot:
 
     feed_url: str | None
     podcast_guid: str | None
-    items: dict[str, tuple[str, str]] = field(default_factory=dict)  # guid → (title, enclosure URL)
+    items: dict[str, PreviousItem] = field(default_factory=dict)  # by guid, in feed order
+
+
+MAX_LISTED = 20  # a foreign feed can have thousands of items: list this many, then count
 
 
 def snapshot(xml: bytes) -> Snapshot:
@@ -48,11 +60,16 @@ def snapshot(xml: bytes) -> Snapshot:
         found = node.xpath(path, namespaces=NAMESPACES)
         return str(found[0]).strip() if found else None
 
-    items = {}
+    items: dict[str, PreviousItem] = {}
     for item in channel.iterfind("item"):
         guid = first(item, "guid/text()") or first(item, "enclosure/@url")  # apps fall back to the URL
-        if guid:
-            items[guid] = (first(item, "title/text()") or "", first(item, "enclosure/@url") or "")
+        if guid and guid not in items:  # with duplicate guids, apps keep one episode: the first
+            try:
+                published = parsedate_to_datetime(first(item, "pubDate/text()") or "")
+            except (TypeError, ValueError):
+                published = None
+            items[guid] = PreviousItem(first(item, "title/text()") or "", first(item, "enclosure/@url") or "",
+                                       published)
     return Snapshot(
         feed_url=first(channel, "atom:link[@rel='self']/@href"),
         podcast_guid=first(channel, "podcast:guid/text()"),
@@ -69,7 +86,7 @@ def read_previous(where: str | None, default: Path, findings: Findings) -> Snaps
         except requests.RequestException as exc:
             findings.add("GUARD-PREVIOUS", label, None, f"cannot fetch the published feed: {exc}")
             return None
-        if response.status_code in (404, 410):
+        if response.status_code == 404:
             findings.add(
                 "GUARD-FIRST", label, None, f"answers {response.status_code}: publishing for the first time"
             )
@@ -107,68 +124,128 @@ def guard(
     allow_changes: bool = False,
 ) -> None:
     """Report every guarded change from `previous` to the feed about to be written."""
+    show = new.show
     now = {item.episode.guid: item for item in new.published}
-    held_back: dict[str, tuple[Episode, str]] = {e.guid: (e, "a draft") for e in new.drafts}
-    held_back.update({p.episode.guid: (p.episode, "dated in the future") for p in new.scheduled})
+    held_back = {e.guid: e for e in new.drafts} | {p.episode.guid: p.episode for p in new.scheduled}
     removed_on_purpose = {e.guid for e in new.removed}
     fresh = [item for guid, item in now.items() if guid not in previous.items]
     # default guids derive from the show's podcast:guid: if it changed, every one of them did
-    rederived = _rederived_guids(previous, fresh) if previous.podcast_guid != new.show.guid else {}
+    rederived = _rederived_guids(previous, fresh) if previous.podcast_guid != show.guid else {}
     rederived = {guid: item for guid, item in rederived.items() if guid not in allow_removal}
     if rederived:
         findings.add(
-            "GUARD-REMOVED", new.show.source, new.show.lines.get("guid"),
+            "GUARD-REMOVED", show.source, show.lines.get("guid", show.lines.get("feed_url")),
             f"the show's podcast:guid changes, and with it the default guid of {len(rederived)} "
             "published episode(s): apps would download them all again. Set "
             f"'guid: {previous.podcast_guid}' in show.yaml",
         )
+    _check_enclosures(previous, now, show, findings, allow_changes)
 
-    for guid, (title, url) in previous.items.items():
-        if guid in now:
-            _check_enclosure(title, url, now[guid], findings, allow_changes)
-            continue
-        if guid in removed_on_purpose or guid in rederived:
+    missing = 0
+    for guid, old in previous.items.items():
+        if guid in now or guid in removed_on_purpose or guid in rederived:
             continue
         if guid in allow_removal:
-            findings.add("GUARD-ALLOWED", label, None, f"'{title}' (guid {guid}) leaves the feed: allowed")
+            findings.add("GUARD-ALLOWED", label, None, f"'{old.title}' (guid {guid}) leaves the feed: allowed")
+            continue
+        missing += 1
+        if missing > MAX_LISTED:
             continue
         if guid in held_back:
-            episode, why = held_back[guid]
-            findings.add(
-                "GUARD-REMOVED", episode.source, None,
-                f"'{title}' is published but is now {why}, so it would vanish from listeners' apps: "
-                "undo that, or add 'removed: true' to take it down on purpose",
-            )
+            _held_back(held_back[guid], old, findings)
             continue
-        renamed = next((i for i in fresh if audio_url(i) == url or i.episode.title == title), None)
+        renamed = next((i for i in fresh if _same_episode(old, i)), None)
         if renamed is not None:
+            episode = renamed.episode
+            moved = audio_url(renamed) != old.url
+            also = (f"; its audio URL also changes from {old.url} to {audio_url(renamed)}: keep the old "
+                    "file name too, or pass --allow-changes") if moved else ""
             findings.add(
-                "GUARD-REMOVED", renamed.episode.source, renamed.episode.lines.get("guid", 1),
-                f"'{title}' was published with guid {guid} but now has guid {renamed.episode.guid} "
+                "GUARD-REMOVED", episode.source, episode.lines.get("guid", 1),
+                f"'{old.title}' was published with guid {guid} but now has guid {episode.guid} "
                 f"(was the file renamed?): add 'guid: {guid}' to the front matter of "
-                f"{Path(renamed.episode.source).name}",
+                f"{Path(episode.source).name}{also}",
             )
             continue
         findings.add(
             "GUARD-REMOVED", label, None,
-            f"the published episode '{title}' (guid {guid}) is missing: restore its file, add "
+            f"the published episode '{old.title}' (guid {guid}) is missing: restore its file, add "
             f"'removed: true' to it, or pass --allow-removal {guid}",
         )
+    if missing > MAX_LISTED:
+        findings.add("GUARD-REMOVED", label, None, f"… and {missing - MAX_LISTED} more published episodes are missing")
 
-    show = new.show
     old_guid = previous.podcast_guid
     keep = f" (to move the feed, set 'guid: {old_guid}' in show.yaml)" if old_guid else ""
-    for what, old, value in (("podcast:guid", previous.podcast_guid, show.guid),
-                             ("feed URL", previous.feed_url, show.feed_url)):
-        if old and old != value:
+    for key, what, old_value, value in (("guid", "podcast:guid", previous.podcast_guid, show.guid),
+                                        ("feed_url", "feed URL", previous.feed_url, show.feed_url)):
+        if old_value and old_value != value:
+            line = show.lines.get(key, show.lines.get("feed_url"))
             if allow_changes:
-                findings.add("GUARD-ALLOWED", show.source, None, f"the {what} changes from {old} to {value}")
+                findings.add("GUARD-ALLOWED", show.source, line, f"the {what} changes from {old_value} to {value}")
             else:
                 findings.add(
-                    "GUARD-SHOW", show.source, None,
-                    f"the {what} would change from {old} to {value}; apps and directories know the "
+                    "GUARD-SHOW", show.source, line,
+                    f"the {what} would change from {old_value} to {value}; apps and directories know the "
                     f"show by it. Keep it{keep}, or pass --allow-changes",
                 )
+
+
+def _held_back(episode: Episode, old: PreviousItem, findings: Findings) -> None:
+    """A published episode that is now a draft or dated later (perhaps after a --now preview)."""
+    if episode.draft:
+        line, why, undo = episode.lines.get("draft"), "a draft", "remove 'draft: true'"
+    else:
+        line, why = episode.lines.get("date"), f"dated {episode.date.isoformat()}, after the build time"
+        undo = "restore its date (if an earlier build previewed it with --now, pass --allow-removal instead)"
+    findings.add(
+        "GUARD-REMOVED", episode.source, line,
+        f"'{old.title}' is published but is now {why}, so it would vanish from listeners' apps: {undo}; "
+        f"to take it down on purpose add 'removed: true', or pass --allow-removal {episode.guid}",
+    )
+
+
+def _same_episode(old: PreviousItem, item: Published) -> bool:
+    """A new guid for a published episode: same audio URL, or same title and date."""
+    episode = item.episode
+    return audio_url(item) == old.url or (episode.title == old.title and episode.date == old.published)
+
+
+def _check_enclosures(previous: Snapshot, now: dict[str, Published], show: Show, findings: Findings,
+                      allow_changes: bool) -> None:
+    """Audio URLs of published episodes must not change; a moved media folder is one finding."""
+    changed = [(previous.items[guid], item) for guid, item in now.items()
+               if guid in previous.items and previous.items[guid].url and previous.items[guid].url != audio_url(item)]
+    if not changed:
+        return
+    if allow_changes:
+        for old, item in changed:
+            findings.add("GUARD-ALLOWED", item.episode.source, item.episode.audio.line if item.episode.audio else 1,
+                         f"the audio URL changes from {old.url} to {audio_url(item)}")
+        return
+    moved = [(old, item) for old, item in changed if _base(old.url)[1] == _base(audio_url(item))[1]]
+    old_bases = {_base(old.url)[0] for old, _ in moved}
+    if len(moved) > 1 and len(old_bases) == 1:
+        findings.add(
+            "GUARD-ENCLOSURE", show.source, show.lines.get("media_base_url", show.lines.get("feed_url")),
+            f"the audio of {len(moved)} published episodes would move from {old_bases.pop()} to "
+            f"{_base(audio_url(moved[0][1]))[0]} (media_base_url or feed_url changed), and apps may download "
+            "it all again: keep the old media address, or pass --allow-changes",
+        )
+        changed = [pair for pair in changed if pair not in moved]
+    for old, item in changed:
+        episode = item.episode
+        findings.add(
+            "GUARD-ENCLOSURE", episode.source, episode.audio.line if episode.audio and episode.audio.line else 1,
+            f"'{old.title}' is published; its audio URL would change from {old.url} to {audio_url(item)}, "
+            "and apps may download it again. Keep the old file name, or pass --allow-changes",
+        )
+
+
+def _base(url: str) -> tuple[str, str]:
+    """(everything up to the file name, the file name)."""
+    head, _, name = url.rpartition("/")
+    return head + "/", name
 
 
 def _rederived_guids(previous: Snapshot, fresh: list[Published]) -> dict[str, Published]:
@@ -188,18 +265,3 @@ def _rederived_guids(previous: Snapshot, fresh: list[Published]) -> dict[str, Pu
 def audio_url(item: Published) -> str:
     assert item.episode.audio is not None  # published episodes always have audio
     return item.episode.audio.url
-
-
-def _check_enclosure(title: str, old: str, item: Published, findings: Findings, allow_changes: bool) -> None:
-    episode, new = item.episode, audio_url(item)
-    if not old or old == new:
-        return
-    line = episode.audio.line if episode.audio else None
-    if allow_changes:
-        findings.add("GUARD-ALLOWED", episode.source, line, f"the audio URL changes from {old} to {new}")
-        return
-    findings.add(
-        "GUARD-ENCLOSURE", episode.source, line,
-        f"'{title}' is published; its audio URL would change from {old} to {new}, and apps may "
-        "download it again. Keep the old file name, or pass --allow-changes",
-    )

@@ -111,6 +111,10 @@ class _Context:
         return (self.folder / name).as_posix()
 
 
+# XML-forbidden characters, and C1 controls (YAML refuses them; feed validators flag them)
+_UNWANTED = re.compile(f"{XML_FORBIDDEN.pattern}|[\x80-\x9f]")
+
+
 def read_text(ctx: _Context, path: Path) -> str | None:
     """A file's text with the characters XML 1.0 forbids removed (they would break the feed)."""
     shown = path.as_posix()
@@ -126,9 +130,9 @@ def read_text(ctx: _Context, path: Path) -> str | None:
         ctx.findings.add("FILE-ENCODING", shown, line, "not UTF-8 text: save the file as UTF-8")
         return None
     text = text.replace("\v", "\n").replace("\f", "\n")  # line breaks pasted from word processors
-    cleaned, removed = XML_FORBIDDEN.subn("", text)
+    cleaned, removed = _UNWANTED.subn("", text)
     if removed:
-        line = text[: XML_FORBIDDEN.search(text).start()].count("\n") + 1  # type: ignore[union-attr]
+        line = text[: _UNWANTED.search(text).start()].count("\n") + 1  # type: ignore[union-attr]
         ctx.findings.add(
             "XML-CHARS", shown, line, f"removed {removed} control character(s) that XML forbids"
         )

@@ -83,9 +83,9 @@ def _add_item(feed: FeedGenerator, item: Published, findings: Findings) -> None:
     body = notes.to_html(episode.notes)
     short = episode.summary or notes.first_paragraph(episode.notes) or episode.title
     if len(body.encode()) <= DESCRIPTION_LIMIT:
-        description = body or html.escape(short)
+        description = body or html.escape(short, quote=False)
     else:
-        description = html.escape(notes.truncate(short, DESCRIPTION_LIMIT - 200, bytes_=True))
+        description = notes.truncate(html.escape(short, quote=False), DESCRIPTION_LIMIT, bytes_=True)
         findings.add(
             "NOTES-LEN", episode.source, episode.notes_line,
             f"show notes are {len(body.encode())} bytes as HTML, over Apple's {DESCRIPTION_LIMIT} "

@@ -77,6 +77,10 @@ def http_server(tmp_path: Path):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             if self.path.startswith("/status/"):
                 self.send_error(int(self.path.split("/")[2]))
+            elif self.path.startswith("/redirect/"):
+                self.send_response(301)
+                self.send_header("Location", self.path.removeprefix("/redirect"))
+                self.end_headers()
             else:
                 super().do_GET()
 

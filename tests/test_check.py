@@ -31,7 +31,8 @@ def rules_of(result) -> list[str]:
 
 def image(path: Path, size: tuple[int, int] = (1400, 1400), mode: str = "RGB", **save) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new(mode, size, "navy" if mode != "CMYK" else (200, 100, 0, 0)).save(path, **save)
+    colour = {"CMYK": (200, 100, 0, 0), "RGBA": (0, 0, 128, 255)}.get(mode, "navy")
+    Image.new(mode, size, colour).save(path, **save)
     return path
 
 
@@ -105,6 +106,8 @@ SOURCE_CASES = {
     "ART-MODE": (SHOW_YAML.replace("cover.png", "cmyk.jpg"), {"cmyk.jpg": ("image", (1400, 1400), "CMYK")}),
     "ART-BYTES": (SHOW_YAML.replace("cover.png", "heavy.png"), {"heavy.png": ("heavy",)}),
     "MP3-ESTIMATE": (None, {"ep.mp3": AUDIO / "vbr-noxing.mp3"}),
+    "TITLE-NUMBER": (None, {"ep.md": episode("'Ep. 12: The big one'")}),
+    "GUID-SHORT": (None, {"ep.md": episode("E", guid="'42'")}),
     "SCHEDULED": (None, {"ep2.md": episode("Later", "2027-01-01"), "ep2.mp3": TONE}),
     "DRAFT": (None, {"ep2.md": episode("Later", draft="true")}),
     "REMOVED": (None, {"ep2.md": episode("Gone", removed="true")}),
@@ -149,6 +152,111 @@ def test_episode_artwork_is_checked_too(make_show) -> None:
     assert any(x.startswith(f"error ART-SIZE {folder.as_posix()}/ep.md:4: image: ") and "1400×1000" in x
                for x in lines)
     assert any(x.startswith("error ART-MODE") and "transparency" in x for x in lines)
+
+
+def _write(folder: Path, files: dict) -> None:
+    for name, content in files.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if callable(content):
+            content(target)
+        elif isinstance(content, Path):
+            target.write_bytes(content.read_bytes())
+        else:
+            target.write_text(content)
+
+
+SERIAL = SHOW_YAML + "type: serial\n"
+M4A = AUDIO / "tone.m4a"
+
+# near misses: shows that come close to a rule and must not trip it
+QUIET = {
+    "serial numbering running on across seasons": (SERIAL, {
+        "ep.md": episode("A", season="1", episode="1"),
+        "b.md": episode("B", "2026-01-02", season="2", episode="2"), "b.m4a": M4A}, {"SERIAL-GAP", "SHOW-TYPE"}),
+    "unnumbered trailer and bonus in a serial show": (SERIAL, {
+        "ep.md": episode("A", episode="1"), "t.md": episode("Trailer", "2026-01-02", type="trailer"),
+        "t.m4a": M4A, "b.md": episode("Extra", "2026-01-03", type="bonus"), "b.ogg": AUDIO / "tone.ogg"},
+        {"SERIAL-GAP", "SHOW-TYPE"}),
+    "two trailers with the same title": (None, {
+        "t1.md": episode("Trailer", type="trailer", season="1"), "t1.mp3": TONE,
+        "t2.md": episode("Trailer", "2026-01-02", type="trailer", season="2"), "t2.m4a": M4A},
+        {"TITLE-DUPLICATE"}),
+    "a bonus episode sharing a full episode's number": (None, {
+        "ep.md": episode("A", episode="1"), "b.md": episode("B", "2026-01-02", episode="1", type="bonus"),
+        "b.m4a": M4A}, {"EPISODE-DUPLICATE"}),
+    "JPEG artwork of 3000 px": (SHOW_YAML.replace("cover.png", "big.jpg"), {
+        "big.jpg": lambda p: image(p, (3000, 3000), quality=30)}, {"ART-SIZE", "ART-MODE", "IMAGE-TYPE"}),
+    "palette PNG artwork": (SHOW_YAML.replace("cover.png", "p.png"), {
+        "p.png": lambda p: Image.new("RGB", (1400, 1400), "navy").convert("P").save(p)}, {"ART-MODE"}),
+    "a signed https URL with a query string": (None, {"ep.md": episode(
+        "E", audio="'https://cdn.example.com/e.mp3?sig=a%2Fb&exp=1'", duration="60", length="1000")},
+        {"ENC-URL", "ENC-HTTPS"}),
+    "the word episode without a number": (None, {"ep.md": episode("The episode we never made")},
+                                          {"TITLE-NUMBER"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(QUIET))
+def test_near_misses_stay_quiet(make_show, case: str) -> None:
+    show, files, rules = QUIET[case]
+    folder = make_show({"ep.md": episode("E"), "ep.mp3": TONE}, show_yaml=show or SHOW_YAML)
+    _write(folder, files)
+    fired = set(rules_of(check(folder)))
+    assert not fired & rules, check(folder).stdout
+
+
+LOUD = {
+    "artwork of 3001 px": ("ART-SIZE", {"a.png": lambda p: image(p, (3001, 3001))}, "3001×3001"),
+    "opaque RGBA artwork": ("ART-MODE", {"a.png": lambda p: image(p, mode="RGBA")}, "alpha"),
+    "a truncated PNG": ("IMAGE-TYPE", {"a.png": lambda p: (image(p), p.write_bytes(p.read_bytes()[:2000]))},
+                        "damaged"),
+    "a decompression bomb": ("ART-SIZE", {"a.png": lambda p: Image.new("1", (10000, 10000)).save(p)},
+                             "far too large"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LOUD))
+def test_artwork_edge_cases(make_show, case: str) -> None:
+    rule, files, words = LOUD[case]
+    folder = make_show({"ep.md": episode("E"), "ep.mp3": TONE}, show_yaml=SHOW_YAML.replace("cover.png", "a.png"))
+    _write(folder, files)
+    result = check(folder)
+    assert any(line.split()[1] == rule and words in line for line in result.stdout.splitlines()), result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("https://user:secret@cdn.example.com/a.mp3", "user name or password"),
+    ("https://cdn.example.com/100%.mp3", "does not start a percent-escape"),
+    ("https://bücher.example/a.mp3", "punycode"),
+])
+def test_enclosure_url_problems(make_show, url: str, words: str) -> None:
+    folder = make_show({"ep.md": episode("E", audio=f"'{url}'", duration="60", length="1000")})
+    assert any(line.startswith("error ENC-URL") and words in line for line in check(folder).stdout.splitlines())
+
+
+def test_owner_email_with_mailto_is_refused(make_show) -> None:
+    show = SHOW_YAML.replace("tester@example.com", "mailto:tester@example.com")
+    assert "OWNER-EMAIL" in rules_of(check(make_show({"ep.md": episode("E"), "ep.mp3": TONE}, show_yaml=show)))
+
+
+def test_c1_control_character_is_removed_with_a_warning(make_show) -> None:
+    folder = make_show({"ep.md": episode("It\u0092s here"), "ep.mp3": TONE})
+    result = check(folder)
+    assert result.exit_code == 0
+    assert rules_of(result) == ["XML-CHARS"]
+
+
+def test_plain_description_stays_under_the_limit_when_escaped(make_show, build) -> None:
+    summary = '"quoted" & <b> ' * 400
+    body = "\n\n".join("Paragraph " + "words " * 80 for _ in range(12))
+    folder = make_show({"ep.md": episode("E", body=body, summary=repr(summary)), "ep.mp3": TONE})
+    from lxml import etree
+
+    feed = build(folder).feed
+    description = etree.parse(str(feed)).xpath("//item/description/text()")[0]
+    assert len(description.encode()) <= 4000 and "&amp;" in description and '"quoted"' in description
 
 
 # -- rules about the rendered XML, triggered by editing a good feed ------------------------
@@ -203,6 +311,7 @@ def test_every_rule_is_in_the_readme_table() -> None:
         row = re.search(rf"^\| `{rule_id}` \| (\w+) \| (.+) \| (.+) \|$", readme, re.MULTILINE)
         assert row, f"{rule_id} is missing from the README's rule table"
         assert row.group(1) == str(rule.level), rule_id
+        assert row.group(3) == rule.source, rule_id
 
 
 def test_every_rule_has_a_test_that_triggers_it() -> None:

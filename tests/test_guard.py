@@ -33,6 +33,11 @@ def rename(folder: Path, old: str, new: str) -> None:
     (folder / old).rename(folder / new)
 
 
+AFFECTED = {  # the episode each removal case takes out of the feed
+    "renamed episode file": "Two", "deleted episode": "Three", "episode turned draft": "One",
+    "episode moved into the future": "One",
+}
+
 CASES = {
     # name: (change the show folder, rule, words in the message, the option that lets it through)
     "renamed episode file": (
@@ -49,7 +54,7 @@ CASES = {
     ),
     "episode moved into the future": (
         lambda f: (f / "001-one.md").write_text(episode("One", "2027-01-01")),
-        "GUARD-REMOVED", "'One' is published but is now dated in the future", "allow-removal",
+        "GUARD-REMOVED", "'One' is published but is now dated 2027-01-01", "allow-removal",
     ),
     "audio file renamed": (
         lambda f: rename(f, "002-two.mp3", "002-two-final.mp3")
@@ -71,11 +76,19 @@ CASES = {
 }
 
 
-def allow_args(option: str, folder: Path, run) -> list[str]:
+def guids_by_title(feed: Path) -> dict[str, str]:
     from lxml import etree
 
-    old = set(etree.parse(str(run.feed)).xpath("//item/guid/text()"))
-    removals = [arg for guid in sorted(old) for arg in ("--allow-removal", guid)]
+    items = etree.parse(str(feed)).xpath("//item")
+    return {item.findtext("title"): item.findtext("guid") for item in items}
+
+
+def allow_args(option: str, case: str, run) -> list[str]:
+    old = guids_by_title(run.feed)
+    if case in AFFECTED:
+        removals = ["--allow-removal", old[AFFECTED[case]]]
+    else:
+        removals = [arg for guid in sorted(old.values()) for arg in ("--allow-removal", guid)]
     return {"allow-changes": ["--allow-changes"], "allow-removal": removals,
             "allow-changes+removal": ["--allow-changes", *removals]}[option]
 
@@ -85,15 +98,20 @@ def test_guard_against_the_previous_build(published, build, case: str) -> None:
     folder, first = published
     change, rule, words, option = CASES[case]
     before = first.feed.read_bytes()
+    published_guids = guids_by_title(first.feed)
     change(folder)
     run = build(folder)
     assert run.exit_code == 1, run.stderr
     message = next((x for x in run.lines() if x.startswith(f"error {rule} ")), "")
     assert words in message, run.stderr
     assert run.feed.read_bytes() == before
-    allowed = build(folder, *allow_args(option, folder, first))
+    allowed = build(folder, *allow_args(option, case, first))
     assert allowed.exit_code == 0, allowed.stderr
     assert any(line.startswith("info GUARD-ALLOWED") for line in allowed.lines())
+    if case in AFFECTED:  # exactly that episode left; the others kept their guids
+        after = guids_by_title(allowed.feed)
+        assert {t: g for t, g in published_guids.items() if t != AFFECTED[case]}.items() <= after.items()
+        assert published_guids[AFFECTED[case]] not in after.values()
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -108,7 +126,7 @@ def test_guard_against_the_live_feed_over_http(published, build, http_server, tm
     assert run.exit_code == 1
     assert any(x.startswith(f"error {rule} ") and words in x for x in run.lines()), run.stderr
     assert not (fresh / "feed.xml").exists()
-    allow = allow_args(option, folder, first)
+    allow = allow_args(option, case, first)
     allowed = build(folder, "--previous", f"{base}/feed.xml", *allow, output=fresh)
     assert allowed.exit_code == 0, allowed.stderr
 
@@ -199,6 +217,68 @@ def test_moving_the_feed_with_the_old_guid_keeps_the_show_guid(published, build)
     assert build(folder, "--allow-changes").exit_code == 0
 
 
+def test_preview_with_now_then_a_normal_build_explains_itself(published, build) -> None:
+    folder, _ = published
+    (folder / "004-four.md").write_text(episode("Four", "2026-12-01"))
+    shutil.copy(TONE, folder / "004-four.mp3")
+    assert build(folder, "--now", "2026-12-02").exit_code == 0  # a preview into the real output
+    run = build(folder)  # back to the real clock (2026-11-24 in these tests)
+    assert run.exit_code == 1
+    message = next(x for x in run.lines() if x.startswith("error GUARD-REMOVED"))
+    assert "004-four.md:3: 'Four' is published but is now dated 2026-12-01" in message
+    assert "previewed it with --now, pass --allow-removal" in message
+
+
+def test_a_new_episode_with_a_recurring_title_is_not_a_rename(published, build) -> None:
+    folder, _ = published
+    (folder / "003-three.md").unlink()
+    (folder / "004-three.md").write_text(episode("Three", "2026-04-01"))
+    shutil.copy(TONE, folder / "004-three.mp3")
+    message = next(x for x in build(folder).lines() if x.startswith("error GUARD-REMOVED"))
+    assert "the published episode 'Three'" in message and "renamed" not in message
+
+
+def test_moving_all_media_is_one_finding_naming_show_yaml(published, build) -> None:
+    folder, _ = published
+    (folder / "show.yaml").write_text(SHOW_YAML + "media_base_url: https://cdn.example.net/pod/\n")
+    errors = [x for x in build(folder).lines() if x.startswith("error")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"error GUARD-ENCLOSURE {folder.as_posix()}/show.yaml:")
+    assert "the audio of 3 published episodes would move from https://example.com/show/ to " \
+        "https://cdn.example.net/pod/" in errors[0]
+
+
+def test_rename_with_its_audio_names_both_fixes(published, build) -> None:
+    folder, first = published
+    rename(folder, "002-two.md", "002-second.md")
+    rename(folder, "002-two.mp3", "002-second.mp3")
+    message = next(x for x in build(folder).lines() if x.startswith("error GUARD-REMOVED"))
+    assert f"add 'guid: {guids_by_title(first.feed)['Two']}'" in message
+    assert "its audio URL also changes from https://example.com/show/002-two.mp3" in message
+
+
+def test_foreign_previous_feed_without_guids_and_with_duplicates(make_show, build, tmp_path) -> None:
+    previous = tmp_path / "old.xml"
+    previous.write_text(
+        '<rss version="2.0"><channel><title>Old</title>'
+        '<item><title>No guid</title><enclosure url="https://old.example/a.mp3" length="1" type="audio/mpeg"/></item>'
+        '<item><title>Dup A</title><guid>dup</guid></item><item><title>Dup B</title><guid>dup</guid></item>'
+        "</channel></rss>")
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE})
+    lines = build(folder, "--previous", str(previous)).lines()
+    assert any("'No guid' (guid https://old.example/a.mp3) is missing" in x for x in lines)
+    assert any("'Dup A' (guid dup) is missing" in x for x in lines)
+
+
+def test_live_feed_redirect_is_followed(published, build, http_server, tmp_path) -> None:
+    folder, first = published
+    www, base = http_server
+    shutil.copy(first.feed, www / "feed.xml")
+    (folder / "003-three.md").unlink()
+    run = build(folder, "--previous", f"{base}/redirect/feed.xml", output=tmp_path / "fresh")
+    assert any(x.startswith("error GUARD-REMOVED") and "'Three'" in x for x in run.lines()), run.stderr
+
+
 def test_live_feed_404_is_a_first_publish(make_show, build, http_server) -> None:
     _, base = http_server
     folder = make_show({"a.md": episode("A"), "a.mp3": TONE})
@@ -207,7 +287,7 @@ def test_live_feed_404_is_a_first_publish(make_show, build, http_server) -> None
     assert f"info GUARD-FIRST {base}/feed.xml: answers 404: publishing for the first time" in run.lines()
 
 
-@pytest.mark.parametrize("path", ["/status/500", "/status/403"])
+@pytest.mark.parametrize("path", ["/status/500", "/status/403", "/status/410"])
 def test_live_feed_errors_stop_the_build(make_show, build, http_server, path: str) -> None:
     _, base = http_server
     folder = make_show({"a.md": episode("A"), "a.mp3": TONE})

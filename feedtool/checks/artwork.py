@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -20,11 +21,17 @@ def check_artwork(folder: Path, image: MediaRef, source: str, findings: Findings
     path = folder / image.path
     shown = path.as_posix()
     try:
-        with Image.open(path) as art:
-            width, height, mode = art.width, art.height, art.mode
-            transparent = mode in ("RGBA", "LA", "PA") or "transparency" in art.info
-    except (OSError, UnidentifiedImageError):
-        findings.add("IMAGE-TYPE", source, image.line, f"image: {shown} cannot be read as an image")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as art:
+                width, height, mode = art.width, art.height, art.mode
+                alpha = mode in ("RGBA", "LA", "PA") or "transparency" in art.info
+                art.verify()  # reads the whole file: a truncated or corrupt image fails here
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        findings.add("ART-SIZE", source, image.line, f"image: {shown} is far too large for artwork ({exc})")
+        return
+    except (OSError, UnidentifiedImageError, SyntaxError) as exc:
+        findings.add("IMAGE-TYPE", source, image.line, f"image: {shown} is damaged or not an image ({exc})")
         return
     if width != height or not MIN_SIDE <= width <= MAX_SIDE:
         shape = "square" if width == height else "not square"
@@ -33,10 +40,10 @@ def check_artwork(folder: Path, image: MediaRef, source: str, findings: Findings
             f"image: {shown} is {width}×{height} px ({shape}); Apple requires a square image "
             f"of {MIN_SIDE}–{MAX_SIDE} px",
         )
-    if transparent:
+    if alpha:
         findings.add(
             "ART-MODE", source, image.line,
-            f"image: {shown} has transparency; save it without an alpha channel (RGB)",
+            f"image: {shown} has an alpha (transparency) channel; save it as plain RGB",
         )
     elif mode not in ("RGB", "P"):
         findings.add(

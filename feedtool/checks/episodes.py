@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .. import notes
 from ..findings import Findings
@@ -25,6 +26,7 @@ def check_sources(folder: Path, show: Show, items: Sequence[Published], findings
     _check_show(folder, show, findings)
     for item in items:
         _check_episode(folder, item, findings)
+        _check_title(show, item, findings)
     _check_duplicates(items, findings)
     if show.type == "serial":
         _check_serial(show, items, findings)
@@ -82,11 +84,9 @@ def _check_episode(folder: Path, item: Published, findings: Findings) -> None:
 
     assert episode.audio is not None
     url, line = episode.audio.url, episode.audio.line
-    if not _URL_CHARS.fullmatch(url):
-        findings.add(
-            "ENC-URL", source, line,
-            f"audio URL {url} has characters that must be percent-encoded (spaces, non-ASCII, quotes)",
-        )
+    problem = url_problem(url)
+    if problem:
+        findings.add("ENC-URL", source, line, f"audio URL {url} {problem}")
     if not url.startswith("https://"):
         findings.add(
             "ENC-HTTPS", source, line,
@@ -115,6 +115,44 @@ def _check_episode(folder: Path, item: Published, findings: Findings) -> None:
         )
 
 
+def url_problem(url: str) -> str | None:
+    """Why an enclosure URL would fail in apps, or None."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        return "contains a user name or password; podcast media must be public"
+    if not parts.hostname or not parts.hostname.isascii():
+        return "has a non-ASCII host name: write its punycode (xn--…) form"
+    if not _URL_CHARS.fullmatch(url):
+        return "has characters that must be percent-encoded (spaces, non-ASCII, quotes)"
+    if re.search(r"%(?![0-9A-Fa-f]{2})", url):
+        return "has a '%' that does not start a percent-escape (write %25)"
+    return None
+
+
+def _check_title(show: Show, item: Published, findings: Findings) -> None:
+    """Apple: no episode numbers or show name in titles (they have their own tags)."""
+    episode = item.episode
+    title = episode.title
+    line = episode.lines.get("title")
+    if re.search(r"(?i)\b(?:ep(?:isode)?\.?|#)\s*\d+", title):
+        findings.add(
+            "TITLE-NUMBER", episode.source, line,
+            f"the title '{title}' carries an episode number: use 'episode:' (Apple shows it) and keep the title plain",
+        )
+    elif title.casefold().startswith(show.title.casefold()) and len(title) > len(show.title):
+        findings.add(
+            "TITLE-NUMBER", episode.source, line,
+            f"the title '{title}' repeats the show's name; apps already show it",
+        )
+    guid_is_given = "guid" in episode.lines
+    if guid_is_given and episode.guid.isdigit() and len(episode.guid) < 9:
+        findings.add(
+            "GUID-SHORT", episode.source, episode.lines["guid"],
+            f"guid '{episode.guid}' is a short number; it may clash with another feed's. Any longer unique "
+            "text works (but never change a published guid)",
+        )
+
+
 def _check_duplicates(items: Sequence[Published], findings: Findings) -> None:
     seen_titles: dict[str, Published] = {}
     seen_urls: dict[str, Published] = {}
@@ -122,7 +160,7 @@ def _check_duplicates(items: Sequence[Published], findings: Findings) -> None:
     for item in sorted(items, key=lambda p: p.episode.name):
         episode = item.episode
         title = " ".join(episode.title.casefold().split())
-        if (other := seen_titles.setdefault(title, item)) is not item:
+        if episode.type != "trailer" and (other := seen_titles.setdefault(title, item)) is not item:
             findings.add(
                 "TITLE-DUPLICATE", episode.source, episode.lines.get("title"),
                 f"the title '{episode.title}' is also {other.episode.source}'s; apps may take them "
@@ -159,6 +197,9 @@ def _check_serial(show: Show, items: Sequence[Published], findings: Findings) ->
             )
         else:
             numbers[episode.season].add(episode.episode)
+    if any(min(present) > 1 for present in numbers.values()):
+        # numbering runs on across seasons (S1: 1–8, S2: 9–16): look for gaps in the whole show
+        numbers = {None: set().union(*numbers.values())}
     for season, present in sorted(numbers.items(), key=lambda kv: kv[0] or 0):
         missing = sorted(set(range(1, max(present) + 1)) - present)
         if missing:
