@@ -8,9 +8,11 @@ from pathlib import Path
 
 from .checks import check_feed, check_sources
 from .findings import Findings
+from .http import NetworkOptions
 from .load import load_episodes, load_show
-from .media import resolve
+from .media import remote_urls, resolve
 from .model import Episode, Published, Show
+from .remote import RemoteCache, probe_all
 from .render import render_feed
 
 
@@ -38,17 +40,41 @@ def check_unique_guids(episodes: list[Episode], findings: Findings) -> None:
             )
 
 
-def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str) -> Assembled | None:
+@dataclass(frozen=True)
+class Network:
+    """How to treat remote media: HTTP settings, the probe cache, redirects."""
+
+    options: NetworkOptions = NetworkOptions()
+    cache_dir: Path | None = None  # None: no cache
+    refresh: bool = False  # probe again even when the cache has the file
+    resolve_redirects: bool = False  # publish the URL a redirect leads to
+
+
+def default_cache_dir(folder: Path) -> Path:
+    """Beside the show folder, never inside output/ (which gets published)."""
+    return folder.resolve().parent / ".feedtool-cache"
+
+
+def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
+             network: Network | None = None) -> Assembled | None:
     """Everything short of writing; None when the show itself could not be read.
 
     Episodes with errors are reported and left out, so the rest is still checked.
     """
+    network = network or Network()
     if not folder.is_dir():
         findings.add("SHOW-MISSING", folder.as_posix(), None, "no such folder (check --episodes)")
         return None
     show = load_show(folder, findings)
     episodes = load_episodes(folder, show, findings)
     check_unique_guids(episodes, findings)
+
+    wanted = [url for e in episodes if not (e.draft or e.removed) for url in remote_urls(e)]
+    remote = {}
+    if wanted:
+        cache = RemoteCache(network.cache_dir / "remote.json" if network.cache_dir else None)
+        remote = probe_all(wanted, network.options, cache, network.refresh)
+        cache.save()
 
     published: list[Published] = []
     scheduled: list[Published] = []
@@ -63,7 +89,7 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str) ->
             drafts.append(episode)
             findings.add("DRAFT", episode.source, episode.lines["draft"], "draft: left out of the feed")
             continue
-        item = resolve(folder, show.site_url if show else "", episode, findings)
+        item = resolve(folder, show.site_url if show else "", episode, findings, remote, network.resolve_redirects)
         if item is None:
             continue
         if episode.date > now:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import chapters
-from .assemble import Assembled, assemble
+from .assemble import Assembled, Network, assemble
 from .findings import Aborted, Findings
 from .guard import guard, read_previous
 from .media import chapters_path
@@ -34,6 +34,7 @@ def build(
     previous: str | None = None,
     allow_removal: frozenset[str] = frozenset(),
     allow_changes: bool = False,
+    network: Network | None = None,
 ) -> BuildResult:
     """Build the feed for the show in `folder` into `output`; raise Aborted on any error.
 
@@ -42,7 +43,7 @@ def build(
     """
     feed = output / FEED_FILE
     kept = f" ({feed.as_posix()} is unchanged)" if feed.exists() else ""
-    assembled = assemble(folder, now, findings, feed.as_posix())
+    assembled = assemble(folder, now, findings, feed.as_posix(), network)
     if assembled is None or findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
     published = read_previous(previous, feed, findings)

@@ -32,6 +32,27 @@ now_option = click.option(
 )
 
 
+def network_options(command):
+    """--timeout, --refresh, --cache-dir and --no-cache: how remote media are probed."""
+    command = click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
+                           metavar="SECONDS", help="Give up on a remote server after this long.")(command)
+    command = click.option("--refresh", is_flag=True,
+                           help="Probe remote media again even if the cache knows them.")(command)
+    command = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+                           help="Where the cache lives. Default: .feedtool-cache beside the show folder.")(command)
+    command = click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")(command)
+    return command
+
+
+def network(folder: Path, timeout: float, refresh: bool, cache_dir: Path | None, no_cache: bool,
+            resolve_redirects: bool = False):
+    from .assemble import Network, default_cache_dir
+    from .http import NetworkOptions
+
+    cache = None if no_cache else (cache_dir or default_cache_dir(folder))
+    return Network(NetworkOptions(timeout=timeout), cache, refresh, resolve_redirects)
+
+
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 or word == "scheduled" else f"{count} {word}s"
 
@@ -65,16 +86,21 @@ def main() -> None:
     "--allow-changes", is_flag=True,
     help="Let published audio URLs, the feed URL and podcast:guid change (not removals).",
 )
+@click.option("--resolve-redirects", is_flag=True,
+              help="Publish the address a remote audio URL redirects to, not the one written.")
+@network_options
 def build_command(
     folder: Path, output: Path, now: datetime, previous: str | None, allow_removal: tuple[str, ...],
-    allow_changes: bool,
+    allow_changes: bool, resolve_redirects: bool, timeout: float, refresh: bool, cache_dir: Path | None,
+    no_cache: bool,
 ) -> None:
     """Build the feed of the show in --episodes into --output/feed.xml."""
     from .build import build
 
     findings = Findings()
+    net = network(folder, timeout, refresh, cache_dir, no_cache, resolve_redirects)
     try:
-        result = build(folder, output, now, findings, previous, frozenset(allow_removal), allow_changes)
+        result = build(folder, output, now, findings, previous, frozenset(allow_removal), allow_changes, net)
     finally:
         for finding in findings:
             click.echo(str(finding), err=True)
@@ -93,12 +119,14 @@ def build_command(
     help="text: one line per finding; json: a list of findings (for CI).",
 )
 @now_option
-def check_command(folder: Path, strict: bool, fmt: str, now: datetime) -> None:
+@network_options
+def check_command(folder: Path, strict: bool, fmt: str, now: datetime, timeout: float, refresh: bool,
+                  cache_dir: Path | None, no_cache: bool) -> None:
     """Check the show against the rules directories and apps enforce; write nothing."""
     from .assemble import assemble
 
     findings = Findings()
-    assemble(folder, now, findings, "feed.xml")
+    assemble(folder, now, findings, "feed.xml", network(folder, timeout, refresh, cache_dir, no_cache))
     errors, warnings = count(findings, Level.ERROR), count(findings, Level.WARNING)
     if fmt == "json":
         items = [{**asdict(f), "level": str(f.level)} for f in findings]

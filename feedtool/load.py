@@ -421,13 +421,6 @@ def _audio_refs(
         refs = [_one_audio(ctx, shown, value, line) for value, line in entries]
         if any(ref is None for ref in refs):
             return None
-        main = refs[0]
-        if main is not None and main.path is None and ("duration" not in values or "length" not in values):
-            ctx.findings.add(
-                "AUDIO-REMOTE", shown, main.line,
-                "audio: a remote URL needs 'duration' and 'length' (bytes) in the front matter",
-            )
-            return None
         return tuple(ref for ref in refs if ref is not None)
     if len(siblings) == 1:
         rel = local_path(ctx, siblings[0], shown, None, "audio")

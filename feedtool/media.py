@@ -6,14 +6,18 @@ loading and before rendering; the result is a `Published` ready for the feed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
 from . import chapters as chapter_files
 from . import transcripts
 from .findings import Findings
+from .http import RemoteError
 from .model import Chapter, Episode, MediaInfo, MediaRef, Published
 from .probe import Probe, ProbeError, mime_for, probe
+from .remote import RemoteProbe
 
 CHAPTERS_FOLDER = "chapters"
 
@@ -23,8 +27,9 @@ def chapters_path(episode: Episode) -> str:
     return f"{CHAPTERS_FOLDER}/{Path(episode.name).stem}.json"
 
 
-def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings) -> Probe | None:
-    """Probe one audio file of an episode; a URL gets only its type (from the extension)."""
+def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings,
+              remote: Mapping[str, RemoteProbe | RemoteError]) -> Probe | None:
+    """Probe one audio file of an episode; a URL's probe was done beforehand, in parallel."""
     line = ref.line or 1
     if ref.path is None:
         mime = mime_for(ref.url.split("?", 1)[0])
@@ -35,7 +40,16 @@ def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings)
                 "(.mp3, .m4a, .ogg, .opus, .flac, .wav)",
             )
             return None
-        return Probe(MediaInfo(0.0, 0, mime))
+        result = remote.get(ref.url)
+        if result is None:  # duration and length given: nothing to probe
+            return Probe(MediaInfo(episode.duration or 0.0, episode.length or 0, mime))
+        if isinstance(result, RemoteError):
+            findings.add(result.rule, episode.source, line, f"audio {ref.url}: {result}")
+            return None
+        if result.note:
+            rule = "REMOTE-ESTIMATE" if result.estimated else "MP3-ESTIMATE"
+            findings.add(rule, episode.source, line, f"audio {ref.url}: {result.note}")
+        return Probe(result.info)
     shown = (folder / ref.path).as_posix()
     try:
         result = probe(folder / ref.path)
@@ -47,11 +61,24 @@ def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings)
     return result
 
 
-def resolve(folder: Path, site_url: str, episode: Episode, findings: Findings) -> Published | None:
+def remote_urls(episode: Episode) -> list[str]:
+    """The episode's audio URLs that need probing over HTTP (not when both overrides are given)."""
+    assert episode.audio is not None
+    main = [] if episode.duration and episode.length is not None else [episode.audio]
+    return [ref.url for ref in (*main, *episode.alternates) if ref.path is None]
+
+
+def resolve(folder: Path, site_url: str, episode: Episode, findings: Findings,
+            remote: Mapping[str, RemoteProbe | RemoteError] | None = None,
+            resolve_redirects: bool = False) -> Published | None:
     """Probe the episode's audio and check what depends on it; None if anything is wrong."""
     assert episode.audio is not None
+    remote = dict(remote or {})
+    if resolve_redirects:  # publish the address the server redirects to
+        episode = replace(episode, audio=_final(episode.audio, remote),
+                          alternates=tuple(_final(ref, remote) for ref in episode.alternates))
     refs = (episode.audio, *episode.alternates)
-    probes = [probe_ref(folder, episode, ref, findings) for ref in refs]
+    probes = [probe_ref(folder, episode, ref, findings, remote) for ref in refs]
     if any(p is None for p in probes):
         return None
     main = probes[0]
@@ -86,6 +113,15 @@ def resolve(folder: Path, site_url: str, episode: Episode, findings: Findings) -
     if not ok:
         return None
     return Published(episode, info, alternates if episode.alternates else (), found_chapters, chapters_url)
+
+
+def _final(ref: MediaRef, remote: dict[str, RemoteProbe | RemoteError]) -> MediaRef:
+    """The reference with the URL its server redirects to (and the probe filed under it)."""
+    result = remote.get(ref.url)
+    if isinstance(result, RemoteProbe) and result.final_url != ref.url:
+        remote[result.final_url] = result
+        return replace(ref, url=result.final_url)
+    return ref
 
 
 def _chapters(

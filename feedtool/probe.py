@@ -154,18 +154,23 @@ def count_mp3_duration(path: Path, start: int) -> float | None:
         except ValueError:  # an empty file cannot be mapped
             return None
         with data:
-            pos, end, samples, rate = start, len(data), 0, 0
-            while pos < end:
-                frame = _frame_at(data, pos)
-                # a header counts only if the next frame (or the end) follows it, as a
-                # stray 0xFFE bit pattern inside tag or padding bytes would not
-                if frame and (pos + frame[0] >= end or _frame_at(data, pos + frame[0])):
-                    pos += frame[0]
-                    samples += frame[1]
-                    rate = frame[2]
-                    continue
-                next_sync = data.find(b"\xff", pos + 1)
-                if next_sync < 0:
-                    break
-                pos = next_sync
+            return count_mp3_duration_in(data, start)
+
+
+def count_mp3_duration_in(data: mmap.mmap | bytes, start: int) -> float | None:
+    """The frame walk over bytes in memory (a mapped file, or bytes read over HTTP)."""
+    pos, end, samples, rate = start, len(data), 0, 0
+    while pos < end:
+        frame = _frame_at(data, pos)
+        # a header counts only if the next frame (or the end) follows it, as a
+        # stray 0xFFE bit pattern inside tag or padding bytes would not
+        if frame and (pos + frame[0] >= end or _frame_at(data, pos + frame[0])):
+            pos += frame[0]
+            samples += frame[1]
+            rate = frame[2]
+            continue
+        next_sync = data.find(b"\xff", pos + 1)
+        if next_sync < 0:
+            break
+        pos = next_sync
     return samples / rate if rate else None

@@ -65,36 +65,16 @@ def make_show(tmp_path: Path):
 
 @pytest.fixture
 def http_server(tmp_path: Path):
-    """A real HTTP server on 127.0.0.1 serving a folder; yields (folder, base URL)."""
-    import threading
-    from functools import partial
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    """A real HTTP server on 127.0.0.1 (ranges, fault modes, byte counts): see tests/httpserver.py."""
+    from .httpserver import TestServer
 
     root = tmp_path / "www"
     root.mkdir()
-
-    class Handler(SimpleHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            if self.path.startswith("/status/"):
-                self.send_error(int(self.path.split("/")[2]))
-            elif self.path.startswith("/redirect/"):
-                self.send_response(301)
-                self.send_header("Location", self.path.removeprefix("/redirect"))
-                self.end_headers()
-            else:
-                super().do_GET()
-
-        def log_message(self, *args) -> None:  # keep test output clean
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
+    server = TestServer(root)
     try:
-        yield root, f"http://127.0.0.1:{server.server_address[1]}"
+        yield server
     finally:
-        server.shutdown()
-        server.server_close()
+        server.close()
 
 
 @dataclass

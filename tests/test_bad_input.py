@@ -87,10 +87,6 @@ def publish_then_break(make_show, build, files: dict) -> tuple:
             "(bad.m4a, bad.mp3): say which one with 'audio: <file>'",
         ),
         (
-            {"bad.md": episode("Bad", audio="https://cdn.example.com/bad.mp3")},
-            "error AUDIO-REMOTE {f}/bad.md:4: audio: a remote URL needs 'duration' and 'length'",
-        ),
-        (
             {"bad.md": episode("Bad", guid="shared"), "bad.mp3": TONE,
              "worse.md": episode("Worse", guid="shared"), "worse.mp3": TONE},
             "error GUID-DUPLICATE {f}/worse.md:4: guid 'shared' is also the guid of {f}/bad.md",

@@ -1,0 +1,200 @@
+"""HTTP for feedtool: one configured requests Session, and remote files read by byte range.
+
+`HttpFile` is a read-only, seekable file object over HTTP Range requests with a small
+block cache, so mutagen (or Pillow) can read a remote file's headers while fetching
+only the few kilobytes they look at.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from dataclasses import dataclass
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+USER_AGENT = "feedtool (+https://example.com/feedtool)"
+MAX_REDIRECTS = 5
+BLOCK = 8 * 1024  # bytes per range request unit; headers live in the first few blocks
+
+
+@dataclass(frozen=True)
+class NetworkOptions:
+    timeout: float = 20.0  # seconds to connect, and between bytes when reading
+    retries: int = 2  # for connection errors, timeouts and 5xx answers
+    backoff: float = 0.3  # seconds; doubles per retry
+
+
+class RemoteError(Exception):
+    """Why a URL could not be read; `rule` names the finding."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+_local = threading.local()
+
+
+def session(options: NetworkOptions) -> requests.Session:
+    """A Session per thread (connections are reused per host), with bounded retries."""
+    cached = getattr(_local, "sessions", {})
+    if options in cached:
+        return cached[options]
+    s = requests.Session()
+    retry = Retry(
+        total=options.retries, connect=options.retries, read=options.retries, status=options.retries,
+        backoff_factor=options.backoff, status_forcelist=(500, 502, 503, 504),
+        allowed_methods=frozenset({"HEAD", "GET"}), raise_on_status=False, redirect=MAX_REDIRECTS,
+    )
+    adapter = HTTPAdapter(max_retries=retry)
+    s.mount("http://", adapter)
+    s.mount("https://", adapter)
+    s.max_redirects = MAX_REDIRECTS
+    s.headers["User-Agent"] = USER_AGENT
+    cached[options] = s
+    _local.sessions = cached
+    return s
+
+
+def request(method: str, url: str, options: NetworkOptions, **kwargs) -> requests.Response:
+    """One request with feedtool's timeouts and retries; network failures become RemoteError."""
+    try:
+        return session(options).request(method, url, timeout=(options.timeout, options.timeout), **kwargs)
+    except requests.TooManyRedirects:
+        raise RemoteError("REMOTE-UNREACHABLE", f"more than {MAX_REDIRECTS} redirects (a redirect loop?)") from None
+    except requests.Timeout:
+        raise RemoteError("REMOTE-UNREACHABLE", f"no answer within {options.timeout:g} s (see --timeout)") from None
+    except requests.ConnectionError as exc:
+        reason = exc.args[0] if exc.args else exc
+        reason = getattr(reason, "reason", reason)  # urllib3 wraps the cause after its retries
+        if isinstance(reason, urllib3.exceptions.TimeoutError):
+            raise RemoteError(
+                "REMOTE-UNREACHABLE",
+                f"no answer within {options.timeout:g} s, {options.retries + 1} tries (see --timeout)",
+            ) from None
+        raise RemoteError("REMOTE-UNREACHABLE", f"cannot connect: {str(reason)[:160]}") from None
+    except requests.RequestException as exc:
+        raise RemoteError("REMOTE-UNREACHABLE", f"request failed: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Head:
+    """What a HEAD request tells about a remote file."""
+
+    url: str  # after redirects
+    length: int | None
+    type: str | None
+    etag: str | None
+    last_modified: str | None
+
+
+def head(url: str, options: NetworkOptions) -> Head:
+    response = request("HEAD", url, options, allow_redirects=True)
+    if response.status_code in (405, 501):  # HEAD not allowed: learn the size from a 1-byte range
+        response = request("GET", url, options, headers={"Range": "bytes=0-0"}, stream=True)
+        response.close()
+        if response.status_code == 206:
+            total = _content_range_total(response.headers.get("Content-Range"))
+            return Head(response.url, total, _type(response), response.headers.get("ETag"),
+                        response.headers.get("Last-Modified"))
+    if response.status_code >= 400:
+        raise RemoteError("REMOTE-STATUS", f"answers HTTP {response.status_code} {response.reason}")
+    length = response.headers.get("Content-Length")
+    return Head(response.url, int(length) if length and length.isdigit() else None, _type(response),
+                response.headers.get("ETag"), response.headers.get("Last-Modified"))
+
+
+def _type(response: requests.Response) -> str | None:
+    value = response.headers.get("Content-Type")
+    return value.split(";")[0].strip().lower() if value else None
+
+
+def _content_range_total(value: str | None) -> int | None:
+    match = re.fullmatch(r"bytes \d+-\d+/(\d+)", (value or "").strip())
+    return int(match[1]) if match else None
+
+
+class HttpFile(io.RawIOBase):
+    """A remote file read with HTTP Range requests, block by block, counting the bytes."""
+
+    def __init__(self, url: str, size: int, options: NetworkOptions, max_bytes: int | None = None) -> None:
+        super().__init__()
+        self.url, self.size, self.options = url, size, options
+        self.max_bytes = max_bytes  # refuse to fetch more than this in all
+        self.fetched = 0
+        self.requests = 0
+        self._position = 0
+        self._blocks: dict[int, bytes] = {}
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self.size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def read(self, size: int = -1) -> bytes:
+        end = self.size if size is None or size < 0 else min(self.size, self._position + size)
+        if self._position >= end:
+            return b""
+        first, last = self._position // BLOCK, (end - 1) // BLOCK
+        missing = [b for b in range(first, last + 1) if b not in self._blocks]
+        if missing:
+            self._fetch(missing[0], missing[-1])
+        data = b"".join(self._blocks[b] for b in range(first, last + 1))
+        start = self._position - first * BLOCK
+        chunk = data[start : start + (end - self._position)]
+        self._position += len(chunk)
+        return chunk
+
+    def _fetch(self, first: int, last: int) -> None:
+        start, stop = first * BLOCK, min(self.size, (last + 1) * BLOCK) - 1
+        if self.max_bytes is not None and self.fetched + stop - start + 1 > self.max_bytes:
+            raise RemoteError("REMOTE-ESTIMATE", f"reading it would take more than {self.max_bytes} bytes")
+        response = request("GET", self.url, self.options, headers={"Range": f"bytes={start}-{stop}"}, stream=True)
+        try:
+            if response.status_code == 200:
+                raise RemoteError(
+                    "REMOTE-RANGE",
+                    "the server ignores byte-range requests (answered 200, not 206 Partial Content); "
+                    "Apple rejects such hosts",
+                )
+            if response.status_code != 206:
+                raise RemoteError("REMOTE-STATUS", f"answers HTTP {response.status_code} to a range request")
+            expected = f"bytes {start}-{stop}/"
+            content_range = response.headers.get("Content-Range", "")
+            if not content_range.startswith(expected):
+                raise RemoteError("REMOTE-RANGE", f"answered Content-Range '{content_range}' to bytes={start}-{stop}")
+            total = _content_range_total(content_range)
+            if total is not None and total != self.size:
+                raise RemoteError(
+                    "REMOTE-LENGTH", f"its Content-Length says {self.size} bytes but Content-Range says {total}"
+                )
+            data = response.raw.read(stop - start + 1, decode_content=True)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise RemoteError("REMOTE-UNREACHABLE", f"the transfer broke off: {exc}") from None
+        finally:
+            response.close()
+        if len(data) != stop - start + 1:
+            raise RemoteError("REMOTE-LENGTH", f"sent {len(data)} bytes for a {stop - start + 1}-byte range")
+        self.fetched += len(data)
+        self.requests += 1
+        for index, block in enumerate(range(first, last + 1)):
+            self._blocks[block] = data[index * BLOCK : (index + 1) * BLOCK]

@@ -1,0 +1,226 @@
+"""Probe remote audio and artwork over HTTP, reading as few bytes as possible.
+
+Only stream information is read: tag blocks (ID3, FLAC pictures, MP4 metadata) are
+skipped by their declared sizes, because embedded cover art alone can be megabytes.
+Results are cached by URL + ETag/Last-Modified/length in the cache folder (never in
+output/), so an unchanged file is not read again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from mutagen.flac import StreamInfo as FlacStreamInfo
+from mutagen.mp3 import BitrateMode, MPEGInfo
+from mutagen.mp4 import MP4Info
+from mutagen.mp4._atom import Atoms
+from mutagen.wave import WaveStreamInfo
+
+from .http import BLOCK, Head, HttpFile, NetworkOptions, RemoteError, head
+from .model import MediaInfo
+from .probe import _frame_at, mime_for
+from .write import write_atomic
+
+SCAN_LIMIT = 8 * 1024 * 1024  # bytes we may read to count the frames of a VBR MP3 without header
+CACHE_VERSION = 1
+WORKERS = 8
+
+
+@dataclass(frozen=True)
+class RemoteProbe:
+    """A remote file's facts, how many bytes it cost, and a note on how the duration was found."""
+
+    info: MediaInfo
+    fetched: int
+    final_url: str
+    note: str | None = None  # "scanned" (info) or "estimate" (warning)
+    estimated: bool = False
+
+
+def _streaminfo(handle: HttpFile, suffix: str) -> tuple[float, str, object]:
+    """(duration, codec, mutagen info) from stream headers only."""
+    handle.seek(0)
+    if suffix == ".mp3":
+        info = MPEGInfo(handle)
+        return info.length, "MP3", info
+    if suffix == ".m4a":
+        atoms = Atoms(handle)
+        info = MP4Info()
+        info.load(atoms, handle)
+        return info.length, "AAC", info
+    if suffix in (".ogg", ".opus"):
+        return _ogg(handle)
+    if suffix == ".flac":
+        head_bytes = handle.read(10)
+        if head_bytes[:3] == b"ID3":  # rare, but allowed: skip the tag by its declared size
+            size = ((head_bytes[6] & 0x7F) << 21) | ((head_bytes[7] & 0x7F) << 14)
+            size |= ((head_bytes[8] & 0x7F) << 7) | (head_bytes[9] & 0x7F)
+            handle.seek(10 + size)
+        else:
+            handle.seek(0)
+        if handle.read(4) != b"fLaC":
+            raise RemoteError("AUDIO-UNREADABLE", "not FLAC audio")
+        block_type, length = handle.read(1)[0] & 0x7F, struct.unpack(">I", b"\0" + handle.read(3))[0]
+        if block_type != 0:
+            raise RemoteError("AUDIO-UNREADABLE", "the FLAC file does not start with its STREAMINFO block")
+        info = FlacStreamInfo(handle.read(length))
+        return info.length, "FLAC", info
+    if suffix == ".wav":
+        info = WaveStreamInfo(handle)
+        return info.length, "WAV", info
+    raise RemoteError("AUDIO-FORMAT", f"'{suffix}' is not a supported audio type")
+
+
+def _ogg(handle: HttpFile) -> tuple[float, str, None]:
+    """Ogg Vorbis or Opus: the rate from the first page, the length from the last page's granule.
+
+    mutagen's own last-page search reads the final 64 KiB; the last page is usually
+    in the final few KiB, so look there first.
+    """
+    header = handle.read(27 + 255 + 64)
+    if header[:4] != b"OggS":
+        raise RemoteError("AUDIO-UNREADABLE", "not Ogg audio")
+    serial = header[14:18]
+    packet = header[27 + header[26] :]
+    if packet.startswith(b"\x01vorbis"):
+        codec, rate, skip = "Vorbis", struct.unpack("<I", packet[12:16])[0], 0
+    elif packet.startswith(b"OpusHead"):
+        codec, rate, skip = "Opus", 48000, struct.unpack("<H", packet[10:12])[0]
+    else:
+        raise RemoteError("AUDIO-UNREADABLE", "an Ogg stream that is neither Vorbis nor Opus")
+    for window in (4 * BLOCK, 70_000):  # a page is at most 65,307 bytes
+        handle.seek(max(0, handle.size - window))
+        tail = handle.read()
+        end = len(tail)
+        while (index := tail.rfind(b"OggS", 0, end)) >= 0:
+            granule = struct.unpack("<q", tail[index + 6 : index + 14])[0] if index + 18 <= len(tail) else -1
+            if tail[index + 14 : index + 18] == serial and granule >= 0:
+                return max(0.0, (granule - skip) / rate), codec, None
+            end = index
+    raise RemoteError("AUDIO-UNREADABLE", "no final Ogg page found")
+
+
+def _same_bitrate_everywhere(handle: HttpFile, info: MPEGInfo) -> bool:
+    """Sample frames at a few places: a CBR file without header has the same bitrate throughout."""
+    for fraction in (0.23, 0.41, 0.58, 0.77, 0.93):  # irregular, so no periodic structure hides a change
+        handle.seek(int(info.frame_offset + (handle.size - info.frame_offset) * fraction))
+        window = handle.read(BLOCK // 2)
+        pos = next((p for p in range(len(window) - 4) if _chained(window, p)), None)
+        while pos is not None and pos + 4 <= len(window):  # every whole frame in the window
+            frame = _frame_at(window, pos)
+            if frame is None:
+                break
+            rate = frame[0] * 8 * frame[2] / frame[1]  # bytes per frame → bits per second
+            if abs(rate - info.bitrate) > 0.02 * info.bitrate:
+                return False
+            pos += frame[0]
+    return True
+
+
+def _chained(data: bytes, pos: int) -> bool:
+    """A frame header at pos that the next frame header follows (not a chance 0xFFE pattern)."""
+    frame = _frame_at(data, pos)
+    return bool(frame) and pos + frame[0] + 4 <= len(data) and _frame_at(data, pos + frame[0]) is not None
+
+
+def _scan(handle: HttpFile, start: int) -> float:
+    """Count every MPEG frame over HTTP (a VBR file without header)."""
+    from .probe import count_mp3_duration_in
+
+    handle.seek(0)
+    return count_mp3_duration_in(handle.read(), start) or 0.0
+
+
+def probe_url(url: str, options: NetworkOptions, known: Head | None = None) -> tuple[Head, RemoteProbe]:
+    """HEAD the URL, then read the stream information through byte ranges."""
+    facts = known or head(url, options)
+    suffix = os.path.splitext(url.split("?", 1)[0])[1].lower()
+    mime = mime_for(url.split("?", 1)[0])
+    if mime is None:
+        raise RemoteError("AUDIO-FORMAT", f"cannot tell the audio type from its extension '{suffix}'")
+    if not facts.length:
+        raise RemoteError("REMOTE-LENGTH", "the server sends no Content-Length, so the file size is unknown")
+    handle = HttpFile(facts.url, facts.length, options)
+    try:
+        duration, codec, info = _streaminfo(handle, suffix)
+    except RemoteError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parse failure of remote bytes is "not audio"
+        raise RemoteError("AUDIO-UNREADABLE", f"not readable {suffix[1:].upper()} audio ({exc})") from None
+    note, estimated = None, False
+    if isinstance(info, MPEGInfo) and info.bitrate_mode is BitrateMode.UNKNOWN:
+        if not _same_bitrate_everywhere(handle, info):
+            if facts.length <= SCAN_LIMIT:
+                duration = _scan(handle, info.frame_offset)
+                note = f"VBR MP3 without Xing/VBRI header: read all {facts.length} bytes to count its frames"
+            else:
+                estimated = True
+                note = (f"VBR MP3 without Xing/VBRI header and over {SCAN_LIMIT // 2**20} MiB: its duration "
+                        f"({duration:.0f} s) is an estimate; add 'duration:' to the front matter, or re-encode "
+                        "it with a Xing header")
+    if duration <= 0:
+        raise RemoteError("AUDIO-UNREADABLE", "the audio has no length")
+    bitrate = round(facts.length * 8 / duration)
+    media = MediaInfo(duration, facts.length, mime, bitrate, codec)
+    return facts, RemoteProbe(media, handle.fetched, facts.url, note, estimated)
+
+
+class RemoteCache:
+    """Remote probe results by URL, valid while ETag, Last-Modified and length are the same."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries: dict[str, dict] = {}
+        self.dirty = False
+        if path is not None and path.is_file():
+            try:
+                document = json.loads(path.read_text(encoding="utf-8"))
+                if document.get("version") == CACHE_VERSION:
+                    self.entries = document["entries"]
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                self.entries = {}  # a damaged cache is only a slower build
+
+    def get(self, url: str, facts: Head) -> RemoteProbe | None:
+        entry = self.entries.get(url)
+        if not entry or (facts.etag, facts.last_modified, facts.length) != tuple(entry["key"]):
+            return None
+        return RemoteProbe(MediaInfo(**entry["info"]), 0, entry["final_url"], entry["note"], entry["estimated"])
+
+    def put(self, url: str, facts: Head, result: RemoteProbe) -> None:
+        self.entries[url] = {"key": [facts.etag, facts.last_modified, facts.length], "info": asdict(result.info),
+                             "final_url": result.final_url, "note": result.note, "estimated": result.estimated}
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.path is not None and self.dirty:
+            data = json.dumps({"version": CACHE_VERSION, "entries": self.entries}, indent=1, sort_keys=True)
+            try:
+                write_atomic(self.path, data.encode())
+            except OSError:
+                pass  # the cache only saves time: a read-only disk must not fail the build
+
+
+def probe_all(urls: list[str], options: NetworkOptions, cache: RemoteCache,
+              refresh: bool = False) -> dict[str, RemoteProbe | RemoteError]:
+    """Probe URLs concurrently (a bounded pool); each result is a probe or the error it met."""
+
+    def one(url: str) -> RemoteProbe | RemoteError:
+        try:
+            facts = head(url, options)
+            cached = None if refresh else cache.get(url, facts)
+            if cached is not None:
+                return cached
+            facts, result = probe_url(url, options, facts)
+            cache.put(url, facts, result)
+            return result
+        except RemoteError as exc:
+            return exc
+
+    unique = sorted(set(urls))
+    with ThreadPoolExecutor(max_workers=min(WORKERS, max(1, len(unique)))) as pool:
+        return dict(zip(unique, pool.map(one, unique), strict=True))
