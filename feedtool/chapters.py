@@ -7,6 +7,7 @@ Whatever the source, the result is one ordered list that becomes a JSON Chapters
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,45 +38,78 @@ def embedded(audio: mutagen.FileType) -> tuple[Chapter, ...]:
 
 
 def read_json(path: Path, source: str, findings: Findings) -> tuple[Chapter, ...] | None:
-    """Read a JSON Chapters file; report what is wrong with it."""
+    """Read a JSON Chapters file; report what is wrong with it, at its line."""
     shown = path.as_posix()
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8-sig")
+        document = json.loads(text, parse_constant=_refuse_constant)
     except (OSError, UnicodeDecodeError) as exc:
         findings.add("CHAPTERS", source, None, f"chapters: cannot read {shown}: {exc}")
         return None
     except json.JSONDecodeError as exc:
         findings.add("CHAPTERS", shown, exc.lineno, f"not valid JSON: {exc.msg}")
         return None
+    except ValueError as exc:
+        findings.add("CHAPTERS", shown, 1, str(exc))
+        return None
     items = document.get("chapters") if isinstance(document, dict) else None
     if not isinstance(items, list):
-        findings.add("CHAPTERS", shown, None, 'a JSON chapters file is {"version": "1.2.0", "chapters": [...]}')
+        findings.add("CHAPTERS", shown, 1, 'a JSON chapters file is {"version": "1.2.0", "chapters": [...]}')
         return None
+    starts = [m.start() for m in re.finditer(r'"startTime"', text)]
     chapters = []
     for number, item in enumerate(items, 1):
-        start = item.get("startTime") if isinstance(item, dict) else None
-        if not isinstance(start, int | float) or isinstance(start, bool) or start < 0:
-            findings.add("CHAPTERS", shown, None, f"chapter {number} has no startTime in seconds")
+        line = text.count("\n", 0, starts[number - 1]) + 1 if number <= len(starts) else 1
+        problem = _item_problem(item)
+        if problem:
+            findings.add("CHAPTERS", shown, line, f"chapter {number}: {problem}")
             return None
-        chapters.append(Chapter(float(start), item.get("title"), item.get("url"), item.get("img"),
-                                item.get("toc")))
+        chapters.append(Chapter(float(item["startTime"]), item.get("title"), item.get("url"), item.get("img"),
+                                item.get("toc"), line))
     return tuple(chapters)
 
 
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _item_problem(item: object) -> str | None:
+    """What is wrong with one chapter object of a JSON Chapters file, if anything."""
+    if not isinstance(item, dict):
+        return "expected an object with startTime and title"
+    start = item.get("startTime")
+    if isinstance(start, bool) or not isinstance(start, int | float) or not 0 <= start < 1e7:
+        return "startTime must be a number of seconds from 0"
+    for key in ("title",):
+        if key in item and not isinstance(item[key], str):
+            return f"{key} must be text"
+    for key in ("url", "img"):
+        if key in item and not (isinstance(item[key], str) and item[key].startswith(("https://", "http://"))):
+            return f"{key} must be an http(s) URL"
+    if "toc" in item and not isinstance(item["toc"], bool):
+        return "toc must be true or false"
+    return None
+
+
 def validate(chapters: Sequence[Chapter], duration: float, source: str, findings: Findings) -> bool:
-    """Chapters must be in order, start inside the audio, and not repeat a start time."""
+    """Chapters must be in order, start inside the audio, and not repeat a start time.
+
+    `source` is the file the chapters come from (the episode, a JSON file, the audio).
+    """
     ok = True
     previous: Chapter | None = None
+    seen: set[float] = set()
     for chapter in chapters:
         name = f"chapter '{chapter.title}'" if chapter.title else f"the chapter at {chapter.start:g} s"
+        start = round(chapter.start, 3)  # as written: two starts a microsecond apart are one
         if chapter.start >= duration:
             findings.add(
                 "CHAPTERS", source, chapter.line,
                 f"{name} starts at {clock(chapter.start)}, after the audio ends ({clock(duration)})",
             )
             ok = False
-        if previous is not None and chapter.start == previous.start:
-            findings.add("CHAPTERS", source, chapter.line, f"{name} starts at the same time as the one before")
+        if start in seen:
+            findings.add("CHAPTERS", source, chapter.line, f"{name} starts at the same time as another chapter")
             ok = False
         elif previous is not None and chapter.start < previous.start:
             findings.add(
@@ -83,6 +117,7 @@ def validate(chapters: Sequence[Chapter], duration: float, source: str, findings
                 f"{name} starts at {clock(chapter.start)}, before the one above it: list chapters in order",
             )
             ok = False
+        seen.add(start)
         previous = chapter
     return ok
 

@@ -52,6 +52,7 @@ SHOW_SCHEMA: dict[str, Field] = {
 TRANSCRIPT = {
     "file": Field(f.text),
     "url": Field(f.url),
+    "type": Field(f.choice("text/vtt", "application/x-subrip", "application/json", "text/html", "text/plain")),
     "language": Field(pc20.language, rule="LANG"),
     "rel": Field(f.choice("captions")),
 }
@@ -152,7 +153,7 @@ def local_path(ctx: _Context, value: str, shown: str, line: int | None, key: str
         return None
     target = ctx.folder / normal
     if not target.is_file():
-        rule = "AUDIO-MISSING" if key == "audio" else "IMAGE-MISSING"
+        rule = {"audio": "AUDIO-MISSING", "transcript": "TRANSCRIPT", "chapters": "CHAPTERS"}.get(key, "IMAGE-MISSING")
         ctx.findings.add(rule, shown, line, f"{key}: no file {ctx.display(normal)}")
         return None
     if not target.resolve().is_relative_to(ctx.folder.resolve()):
@@ -237,7 +238,7 @@ def load_show(folder: Path, findings: Findings) -> Show | None:
     image = image_ref(ctx, mapping["image"], values["image"], shown) if "image" in values else None
     persons = pc20.persons(values.get("persons", []), shown, findings)
     license_ = None
-    if "license" in values:
+    if "license" in values and ok:
         license_ = pc20.license_(values["license"], shown, mapping["license"].line, findings)
         ok = ok and license_ is not None
     if not ok or image is None or len(persons) != len(values.get("persons", [])):
@@ -387,12 +388,16 @@ def _transcript(ctx: _Context, shown: str, item: dict) -> Transcript | None:
     if not value or ("url" in item and "file" in item):
         ctx.findings.add("TRANSCRIPT", shown, line, "transcript: give either 'file' or 'url'")
         return None
-    mime = TRANSCRIPT_TYPES.get(posixpath.splitext(value.split("?")[0])[1].lower())
+    mime = item.get("type") or TRANSCRIPT_TYPES.get(posixpath.splitext(value.split("?")[0])[1].lower())
     if mime is None:
         ctx.findings.add(
             "TRANSCRIPT", shown, line,
-            f"transcript: cannot tell the type of '{value}': use .vtt, .srt, .json, .html or .txt",
+            f"transcript: cannot tell the type of '{value}': use .vtt, .srt, .json, .html or .txt, "
+            "or say it with 'type:'",
         )
+        return None
+    if item.get("rel") == "captions" and mime in ("text/html", "text/plain"):
+        ctx.findings.add("TRANSCRIPT", shown, line, "transcript: captions need timed cues: use WebVTT, SRT or JSON")
         return None
     ref = _text_file(ctx, shown, value, line, "transcript")
     return Transcript(ref, mime, item.get("language"), item.get("rel")) if ref else None
@@ -418,6 +423,12 @@ def _audio_refs(
         given = values["audio"]
         entries = [(given, mapping["audio"].line)] if isinstance(given, str) else [
             (item["file"], item["line"]) for item in given]
+        if not entries:
+            ctx.findings.add("FIELD-VALUE", shown, mapping["audio"].line, "audio: list at least one file")
+            return None
+        if len({value for value, _ in entries}) < len(entries):
+            ctx.findings.add("FIELD-VALUE", shown, mapping["audio"].line, "audio: a file is listed twice")
+            return None
         refs = [_one_audio(ctx, shown, value, line) for value, line in entries]
         if any(ref is None for ref in refs):
             return None

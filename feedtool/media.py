@@ -92,10 +92,10 @@ def resolve(folder: Path, site_url: str, episode: Episode, findings: Findings,
     )
     alternates = tuple((ref, p.info if i else info) for i, (ref, p) in enumerate(zip(refs, probes, strict=True))
                        if p is not None)
-    found_chapters, chapters_url = _chapters(folder, episode, main, findings)
+    found_chapters, chapters_url, chapters_source = _chapters(folder, episode, main, findings)
     ok = found_chapters is not None
     found_chapters = found_chapters or ()
-    if found_chapters and not chapter_files.validate(found_chapters, info.duration, episode.source, findings):
+    if found_chapters and not chapter_files.validate(found_chapters, info.duration, chapters_source, findings):
         ok = False
     if found_chapters and chapters_url is None:
         chapters_url = site_url + quote(chapters_path(episode))
@@ -103,7 +103,7 @@ def resolve(folder: Path, site_url: str, episode: Episode, findings: Findings,
         if transcript.ref.path is not None:
             transcripts.check(folder / transcript.ref.path, transcript.type, info.duration, findings)
     for bite in episode.soundbites:
-        if bite.start + bite.duration > info.duration + 0.5:
+        if bite.duration <= 0 or bite.start + bite.duration > info.duration:
             findings.add(
                 "SOUNDBITE", episode.source, bite.line,
                 f"the soundbite {bite.start:g}–{bite.start + bite.duration:g} s runs past the end of the "
@@ -126,13 +126,17 @@ def _final(ref: MediaRef, remote: dict[str, RemoteProbe | RemoteError]) -> Media
 
 def _chapters(
     folder: Path, episode: Episode, main: Probe, findings: Findings
-) -> tuple[tuple[Chapter, ...] | None, str | None]:
-    """(chapters to write, URL of a chapters file we don't write); None chapters on error."""
+) -> tuple[tuple[Chapter, ...] | None, str | None, str]:
+    """(chapters to write, URL of a chapters file we don't write, the file they come from);
+    None chapters on error."""
     if episode.chapters is not None:
-        return episode.chapters, None
+        return episode.chapters, None, episode.source
     ref = episode.chapters_file
     if ref is not None and ref.path is None:
-        return (), ref.url  # the publisher's own chapters URL: linked as it is
+        return (), ref.url, episode.source  # the publisher's own chapters URL: linked as it is
     if ref is not None and ref.path is not None:
-        return chapter_files.read_json(folder / ref.path, episode.source, findings), None
-    return main.chapters, None
+        path = folder / ref.path
+        return chapter_files.read_json(path, episode.source, findings), None, path.as_posix()
+    audio = episode.audio
+    source = (folder / audio.path).as_posix() if audio and audio.path else episode.source
+    return main.chapters, None, source

@@ -95,7 +95,7 @@ SHOW_KEYS: dict[str, Field] = {
     "locked": Field(f.boolean),
     "location": Field(nested=LOCATION, many=True),
     "medium": Field(f.choice(*MEDIUM_VALUES), rule="MEDIUM"),
-    "license": Field(f.line_text, nested=LICENSE, many=True),
+    "license": Field(f.line_text, nested=LICENSE),
     "txt": Field(nested=TXT, many=True, short="text"),
 }
 
@@ -138,12 +138,12 @@ def soundbites(items: list[dict[str, Any]]) -> tuple[Soundbite, ...]:
     return tuple(Soundbite(i["start"], i["duration"], i.get("title"), i["line"]) for i in items)
 
 
-def license_(value: str | list[dict[str, Any]], source: str, line: int | None, findings) -> License | None:
+def license_(value: str | dict[str, Any], source: str, line: int | None, findings) -> License | None:
     """A well-known licence identifier, or a custom name with the URL of its terms."""
     if isinstance(value, str):
         name, url = value, None
     else:
-        name, url = value[0]["name"], value[0].get("url")
+        name, url = value["name"], value.get("url")
     known = reference.licenses()
     if name.upper() in known:
         return License(name, url)

@@ -26,8 +26,9 @@ def check(path: Path, mime: str, duration: float, findings: Findings) -> None:
     shown = path.as_posix()
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        findings.add("TRANSCRIPT", shown, None, "not UTF-8 text: save the transcript as UTF-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        findings.add("TRANSCRIPT", shown, line, "not UTF-8 text: save the transcript as UTF-8")
         return
     if mime == "text/vtt":
         cues = _timed(text, shown, findings, _VTT_TIME, header="WEBVTT")
@@ -37,7 +38,7 @@ def check(path: Path, mime: str, duration: float, findings: Findings) -> None:
         cues = _json(text, shown, findings)
     else:
         if not text.strip():
-            findings.add("TRANSCRIPT", shown, None, "the transcript is empty")
+            findings.add("TRANSCRIPT", shown, 1, "the transcript is empty")
         return
     late = [(line, end) for line, end in cues if end > duration + 0.5]
     if late:
@@ -56,7 +57,7 @@ def _timed(text: str, shown: str, findings: Findings, time: str, header: str | N
         findings.add("TRANSCRIPT", shown, 1, f"a WebVTT file starts with a '{header}' line")
         return []
     timing = re.compile(rf"{time}[ \t]+-->[ \t]+{time}(?:[ \t].*)?")
-    cues: list[tuple[int, float]] = []
+    cues: list[tuple[int, float, float]] = []
     block: list[tuple[int, str]] = []
     for number, line in enumerate([*lines, ""], 1):
         if line.strip():
@@ -64,16 +65,16 @@ def _timed(text: str, shown: str, findings: Findings, time: str, header: str | N
             continue
         if block:
             if not _cue(block, timing, shown, findings, cues, srt=header is None):
-                return cues
+                return [(line, end) for line, _start, end in cues]
             block = []
     if not cues:
-        findings.add("TRANSCRIPT", shown, None, "the transcript has no cues")
-    return cues
+        findings.add("TRANSCRIPT", shown, 1, "the transcript has no cues")
+    return [(line, end) for line, _start, end in cues]
 
 
 def _cue(block, timing, shown, findings, cues, srt: bool) -> bool:
     first_number, first = block[0]
-    if not srt and (first.startswith(("NOTE", "STYLE", "REGION")) or first.startswith("WEBVTT")):
+    if not srt and re.match(r"(NOTE|STYLE|REGION|WEBVTT)(\s|$)", first):
         return True  # WebVTT comment, style and region blocks, and the header block
     timed = [(n, timing.fullmatch(line.strip())) for n, line in block[:2]]
     found = next(((n, m) for n, m in timed if m), None)
@@ -93,7 +94,10 @@ def _cue(block, timing, shown, findings, cues, srt: bool) -> bool:
     if end < start:
         findings.add("TRANSCRIPT", shown, number, "the cue ends before it starts")
         return False
-    cues.append((number, end))
+    if cues and start < cues[-1][1]:
+        findings.add("TRANSCRIPT", shown, number, "the cue starts before the one above it: cues go in time order")
+        return False
+    cues.append((number, start, end))
     return True
 
 
@@ -105,13 +109,13 @@ def _json(text: str, shown: str, findings: Findings) -> list[tuple[int, float]]:
         return []
     segments = document.get("segments") if isinstance(document, dict) else None
     if not isinstance(segments, list):
-        findings.add("TRANSCRIPT", shown, None, 'a JSON transcript is {"version": "1.0.0", "segments": [...]}')
+        findings.add("TRANSCRIPT", shown, 1, 'a JSON transcript is {"version": "1.0.0", "segments": [...]}')
         return []
     cues = []
     for number, segment in enumerate(segments, 1):
         end = segment.get("endTime") if isinstance(segment, dict) else None
         if not isinstance(end, int | float) or "body" not in segment:
-            findings.add("TRANSCRIPT", shown, None, f"segment {number} needs startTime, endTime and body")
+            findings.add("TRANSCRIPT", shown, 1, f"segment {number} needs startTime, endTime and body")
             return cues
         cues.append((None, float(end)))
     return cues

@@ -115,6 +115,13 @@ class TestServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
+    def wait_served(self, path: str, expected: int, seconds: float = 2.0) -> bool:
+        """The server thread counts after writing; give it a moment to catch up with the client."""
+        deadline = time.monotonic() + seconds
+        while self.served[path] != expected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.served[path] == expected
+
     def __iter__(self):  # `root, base = server`
         return iter((self.root, self.base))
 

@@ -9,6 +9,8 @@ import podcastparser
 import pytest
 from lxml import etree
 
+from feedtool.rules import RULES
+
 from .conftest import AUDIO, SAMPLE, SHOW_YAML, episode
 
 NS = {"podcast": "https://podcastindex.org/namespace/1.0", "psc": "http://podlove.org/simple-chapters",
@@ -179,12 +181,27 @@ CASES = {
     "TRANSCRIPT   ": ({"transcript": "t.doc"}, "cannot tell the type of 't.doc'"),
     "TRANSCRIPT-RANGE": ({"transcript": "t.vtt", "t.vtt": "late.vtt"}, "t.vtt:6: a cue ends at 9.0 s, after the"),
     "CHAPTERS": ({"chapters": "[{start: 2, title: B}, {start: 1, title: A}]"}, "before the one above it"),
-    "CHAPTERS ": ({"chapters": "[{start: 0, title: A}, {start: 0, title: B}]"}, "at the same time as the one before"),
+    "CHAPTERS ": ({"chapters": "[{start: 0, title: A}, {start: 0, title: B}]"}, "at the same time as another chapter"),
     "CHAPTERS  ": ({"chapters": "[{start: 0, title: A}, {start: '0:05', title: B}]"}, "after the audio ends"),
     "CHAPTERS   ": ({"chapters": "c.json", "c.json": "{not json"}, "c.json:1: not valid JSON"),
     "SOUNDBITE": ({"soundbites": "[{start: 2, duration: 5}]"}, "runs past the end of the audio"),
     "PC-HTTPS": ({"persons": "[{name: X, href: 'http://example.com/x'}]"}, "is not https"),
 }
+
+
+CASES.update({
+    "SOUNDBITE ": ({"soundbites": "[{start: 2.9, duration: 0.2}]"}, "runs past the end of the audio"),
+    "CHAPTERS    ": ({"chapters": "[{start: 0, title: A}, {start: 2, title: B}, {start: 0, title: C}]"},
+                     "at the same time as another chapter"),
+    "TRANSCRIPT    ": ({"transcript": "gone.vtt"}, "transcript: no file"),
+    "TRANSCRIPT     ": ({"transcript": "[{file: t.txt, rel: captions}]", "t.txt": "ok.txt"},
+                        "captions need timed cues"),
+    "TRANSCRIPT      ": ({"transcript": "t.vtt", "t.vtt": "WEBVTT\n\n00:02.000 --> 00:02.500\nB\n\n"
+                                                          "00:01.000 --> 00:01.500\nA\n"},
+                         "t.vtt:6: the cue starts before the one above it"),
+    "FIELD-VALUE": ({"audio": "[]"}, "audio: list at least one file"),
+    "FIELD-VALUE ": ({"audio": "[ep.mp3, ep.mp3]"}, "audio: a file is listed twice"),
+})
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -201,7 +218,10 @@ def test_bad_podcasting_values_are_reported(make_show, build, case: str) -> None
     folder = make_show({"ep.md": episode("E", **front), **files})
     run = build(folder)
     rule = case.strip()
-    assert any(line.split()[1] == rule and words in line for line in run.lines()), run.stderr
+    level = str(RULES[rule].level)
+    assert any(line.split()[:2] == [level, rule] and words in line for line in run.lines()), run.stderr
+    if level == "error":
+        assert run.exit_code == 1
 
 
 @pytest.mark.parametrize(("extra", "words"), [
@@ -212,3 +232,62 @@ def test_bad_show_values(make_show, build, extra: str, words: str) -> None:
     run = build(make_show({"ep.md": episode("E"), "ep.mp3": TONE}, show_yaml=SHOW_YAML + extra))
     assert run.exit_code == 1 and words in run.stderr
     assert any(line.split()[1] in ("MEDIUM", "LICENSE") for line in run.lines())
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    ('{"version": "1.2.0", "chapters": [{"startTime": NaN}]}', "NaN is not a number JSON allows"),
+    ('{"version": "1.2.0", "chapters": [{"startTime": 1e999}]}', "startTime must be a number"),
+    ('{"version": "1.2.0", "chapters": [{"startTime": 0,\n "title": 42}]}', "c.json:1: chapter 1: title must be text"),
+    ('{"chapters": [{"startTime": 0},\n {"startTime": 1, "url": {"x": 1}}]}', "c.json:2: chapter 2: url must be"),
+    ('{"chapters": [{"startTime": 0, "toc": "no"}]}', "toc must be true or false"),
+    ('{"chapters": [{"startTime": 2},\n{"startTime": 1}]}', "c.json:2: the chapter at 1 s starts at 00:00:01.000"),
+])
+def test_bad_json_chapters_name_the_json_file(make_show, build, content: str, words: str) -> None:
+    folder = make_show({"ep.md": episode("E", chapters="c.json"), "ep.mp3": TONE, "c.json": content})
+    run = build(folder)
+    assert run.exit_code == 1 and "Traceback" not in run.stderr
+    assert any(x.startswith(f"error CHAPTERS {folder.as_posix()}/c.json") and words in x for x in run.lines()), \
+        run.stderr
+
+
+def test_json_chapters_with_a_bom_and_hidden_chapters(make_show, build) -> None:
+    content = '\ufeff{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "A"}, ' \
+              '{"startTime": 1, "title": "Hidden", "toc": false}]}'
+    folder = make_show({"ep.md": episode("E", chapters="c.json"), "ep.mp3": TONE, "c.json": content})
+    feed = build(folder).feed
+    assert xpath(feed, "//psc:chapter/@title") == ["A"]  # a toc: false chapter is not listed inline
+
+
+def test_license_forms(make_show, build) -> None:
+    ok = build(make_show({"ep.md": episode("E"), "ep.mp3": TONE}, show_yaml=SHOW_YAML + "license: POD-V4V-1.0\n"))
+    assert ok.exit_code == 0
+    for bad in ("license: [MIT, ARR]\n", "license: []\n", "license: {url: 'https://e.com/l'}\n"):
+        run = build(make_show({"ep.md": episode("E"), "ep.mp3": TONE}, show_yaml=SHOW_YAML + bad))
+        assert run.exit_code == 1 and "Traceback" not in run.stderr, bad
+
+
+def test_transcript_url_without_extension_takes_a_type(make_show, build) -> None:
+    item = "[{url: 'https://example.com/t?id=3', type: text/vtt, language: en}]"
+    feed = build(make_show({"ep.md": episode("E", transcript=item), "ep.mp3": TONE})).feed
+    assert xpath(feed, "//podcast:transcript/@type") == ["text/vtt"]
+
+
+def test_webvtt_cue_named_like_a_note(make_show, build) -> None:
+    vtt = "WEBVTT\n\nNOTEBOOK\n00:00.000 --> 00:01.000\nHi.\n"
+    run = build(make_show({"ep.md": episode("E", transcript="t.vtt"), "ep.mp3": TONE, "t.vtt": vtt}))
+    assert run.exit_code == 0, run.stderr
+
+
+def test_opus_alternate_says_its_codec(sample: Path) -> None:
+    assert xpath(sample, "//podcast:alternateEnclosure[@type='audio/ogg']/@codecs") == ["opus"]
+
+
+def test_alternate_urls_are_checked_like_the_enclosure(make_show, build, http_server) -> None:
+    import shutil
+
+    shutil.copy(AUDIO / "tone.ogg", http_server.root / "e.ogg")
+    host = http_server.base.removeprefix("http://")
+    audio = f"[ep.mp3, 'http://user:pw@{host}/e.ogg']"
+    run = build(make_show({"ep.md": episode("E", audio=audio), "ep.mp3": TONE}))
+    assert any(x.startswith("error ENC-URL") and "user name or password" in x for x in run.lines()), run.stderr
+    assert any(x.startswith("warning PC-HTTPS") and "/e.ogg is not https" in x for x in run.lines())

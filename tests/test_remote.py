@@ -38,7 +38,7 @@ def test_big_files_cost_a_few_kilobytes_each(http_server, big_files) -> None:
         _, result = probe_url(f"{http_server.base}/{name}", NetworkOptions())
         assert abs(result.info.duration - probe(path).info.duration) < 0.01, name
         assert result.info.length == path.stat().st_size
-        assert http_server.served[f"/{name}"] == result.fetched  # the server agrees on what it sent
+        assert http_server.wait_served(f"/{name}", result.fetched)  # the server agrees on what it sent
         fetched.append(result.fetched)
     assert len(fetched) == 6 and all(p.stat().st_size > 10_000_000 for n, p in big_files.items() if "vbr" not in n)
     assert statistics.median(fetched) < BUDGET, fetched
@@ -121,15 +121,26 @@ def test_unchanged_remote_files_are_not_read_again(make_show, build, http_server
     shutil.copy(AUDIO / "tone.flac", http_server.root / "tone.flac")
     folder = make_show({"ep.md": episode("E", audio=f"{http_server.base}/tone.flac")})
     first = build(folder)
-    sent = http_server.served["/tone.flac"]
+    sent = _settled(http_server, "/tone.flac")
     assert first.exit_code == 0 and sent > 0
     assert not (first.feed.parent / ".feedtool-cache").exists()  # never inside output/
     assert build(folder).feed.read_bytes() == first.feed.read_bytes()
-    assert http_server.served["/tone.flac"] == sent  # only a HEAD the second time
+    assert http_server.wait_served("/tone.flac", sent)  # only a HEAD the second time
     build(folder, "--refresh")
-    assert http_server.served["/tone.flac"] == 2 * sent
+    assert http_server.wait_served("/tone.flac", 2 * sent)
     build(folder, "--no-cache")
-    assert http_server.served["/tone.flac"] == 3 * sent
+    assert http_server.wait_served("/tone.flac", 3 * sent)
+
+
+def _settled(server, path: str) -> int:
+    """The byte count once the server thread has finished counting."""
+    import time
+
+    last = -1
+    while server.served[path] != last:
+        last = server.served[path]
+        time.sleep(0.05)
+    return last
 
 
 def test_a_changed_remote_file_is_probed_again(make_show, build, http_server) -> None:

@@ -92,6 +92,11 @@ def _check_episode(folder: Path, item: Published, findings: Findings) -> None:
             "ENC-HTTPS", source, line,
             f"audio URL {url} is not https; some apps and directories refuse plain http",
         )
+    for alternate in episode.alternates:  # podcast:alternateEnclosure sources
+        problem = url_problem(alternate.url)
+        if problem:
+            findings.add("ENC-URL", source, alternate.line, f"audio URL {alternate.url} {problem}")
+        _check_https(source, alternate.line, {"audio": alternate.url}, findings)
     if media.mime not in APPLE_TYPES:
         findings.add(
             "ENC-TYPE", source, line,

@@ -26,6 +26,8 @@ from ..model import (
 )
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+# RFC 6381 codecs, where the MIME type alone does not tell (audio/ogg is Vorbis or Opus)
+CODECS = {"Opus": "opus", "Vorbis": "vorbis", "FLAC": "flac"}
 
 
 def _tag(name: str) -> str:
@@ -128,7 +130,7 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
         write_locations(item, self.locations)
         for number, (ref, info) in enumerate(self.alternates):
             enclosure = _element(
-                item, "alternateEnclosure", type=info.mime, length=info.length or None,
+                item, "alternateEnclosure", type=info.mime, codecs=CODECS.get(info.codec), length=info.length or None,
                 bitrate=info.bitrate or None, title=f"{info.codec} {round(info.bitrate / 1000)} kbps"
                 if info.bitrate else info.codec or None, default="true" if number == 0 else None,
             )

@@ -27,6 +27,8 @@ class PodloveChaptersEntryExtension(BaseEntryExtension):
             return item
         container = xml_elem(f"{{{PSC_NS}}}chapters", item, version="1.2")
         for chapter in self.chapters:
+            if chapter.toc is False:  # JSON Chapters' hidden chapter: not for a table of contents
+                continue
             attributes = {"start": clock(chapter.start), "title": chapter.title or ""}
             if chapter.url:
                 attributes["href"] = chapter.url
