@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .checks import check_feed, check_sources
+from .checks.artwork import probe_remote_images
 from .findings import Findings
 from .http import NetworkOptions
 from .load import load_episodes, load_show
@@ -108,7 +109,10 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
             f"no episode to publish ({len(drafts)} draft, {len(scheduled)} scheduled): directories "
             "reject a feed without episodes",
         )
-    check_sources(folder, show, published + scheduled, findings)
+    art = [ref.url for ref in (show.image, *(i.episode.image for i in published + scheduled))
+           if ref is not None and ref.path is None]
+    remote_art = probe_remote_images(art, network.options)
+    check_sources(folder, show, published + scheduled, findings, remote_art)
     xml = render_feed(show, published, findings)
     check_feed(xml, feed_name, findings)
     return Assembled(show, published, scheduled, drafts, removed, xml)

@@ -190,7 +190,6 @@ def image_ref(ctx: _Context, node: Node, value: str, shown: str) -> MediaRef | N
     if f.is_url(value):
         if not value.startswith("https://"):
             ctx.findings.add("IMAGE-URL", shown, node.line, f"image: use an https URL, got '{value}'")
-            return None
         return MediaRef(value, None, node.line)
     path = local_path(ctx, value, shown, node.line, "image")
     if path is None:

@@ -65,7 +65,7 @@ RULES: dict[str, Rule] = {
                             "FT"),
     "IMAGE-MISSING": Rule(E, "An image file does not exist.", "AP ART"),
     "IMAGE-TYPE": Rule(E, "Artwork must be JPEG or PNG with a matching extension.", "AP ART, FV"),
-    "IMAGE-URL": Rule(E, "An artwork URL must be https.", "AP ART"),
+    "IMAGE-URL": Rule(W, "An artwork URL is plain http.", "AP ART"),
     "GUID-DUPLICATE": Rule(E, "Two episodes share a guid.", "AP, SP, FV, GP, AN"),
     "NO-EPISODES": Rule(E, "Nothing to publish: directories reject a feed without episodes.", "SP"),
     "MP3-ESTIMATE": Rule(I, "An MP3 without Xing/VBRI header was measured by counting its frames.", "FT"),

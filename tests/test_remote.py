@@ -151,3 +151,26 @@ def test_a_changed_remote_file_is_probed_again(make_show, build, http_server) ->
     shutil.copy(AUDIO / "vbr-noxing.mp3", target)  # same URL, new file: new ETag and length
     run = build(folder, "--allow-changes")
     assert xpath(run.feed, "//itunes:duration/text()") == ["7"]
+
+
+def test_remote_artwork_is_checked_from_its_header(make_show, build, http_server) -> None:
+    from PIL import Image
+
+    from .conftest import SAMPLE, SHOW_YAML
+
+    shutil.copy(SAMPLE / "cover.png", http_server.root / "cover.png")
+    small = http_server.root / "small.png"
+    Image.new("RGB", (600, 600), "navy").save(small)
+    with open(small, "ab") as handle:  # a heavy file (bytes after IEND are ignored): only its header is read
+        handle.write(bytes(3_000_000))
+    good = SHOW_YAML.replace("image: cover.png", f"image: {http_server.base}/cover.png")
+    run = build(make_show({"a.md": episode("A", image=f"{http_server.base}/small.png"),
+                           "a.mp3": AUDIO / "tone.mp3"}, show_yaml=good))
+    art = [x for x in run.lines() if x.split()[1].startswith("ART-")]
+    assert len(art) == 2 and all(f"{http_server.base}/small.png" in x for x in art), run.stderr
+    assert any("ART-SIZE" in x and "600×600" in x for x in art)
+    assert any("ART-BYTES" in x for x in art)
+    assert http_server.served["/small.png"] < 64 * 1024
+    gone = good.replace("/cover.png", "/missing.png")
+    run = build(make_show({"a.md": episode("A"), "a.mp3": AUDIO / "tone.mp3"}, show_yaml=gone))
+    assert any(x.startswith("error REMOTE-STATUS") and "missing.png: answers HTTP 404" in x for x in run.lines())

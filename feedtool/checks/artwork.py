@@ -1,38 +1,91 @@
-"""Artwork rules (Apple): JPEG or PNG, RGB, square, 1400–3000 px, not too heavy."""
+"""Artwork rules (Apple): JPEG or PNG, RGB, square, 1400–3000 px, not too heavy.
+
+A local file is read whole (to catch truncated files); remote artwork is read over
+HTTP byte ranges, header only, like remote audio.
+"""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
 from ..findings import Findings
+from ..http import HttpFile, NetworkOptions, RemoteError, head
 from ..model import MediaRef
 
 MIN_SIDE, MAX_SIDE = 1400, 3000
 MAX_BYTES = 512 * 1024  # advised; large art slows directories and apps
 
 
-def check_artwork(folder: Path, image: MediaRef, source: str, findings: Findings) -> None:
-    """Check a local image file (remote artwork is checked by the network checks)."""
-    if image.path is None:
-        return
-    path = folder / image.path
-    shown = path.as_posix()
+class ArtError(Exception):
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+def image_facts(handle: BinaryIO | Path, verify: bool) -> tuple[int, int, str, bool]:
+    """(width, height, mode, has alpha) of an image; ArtError when it is not a usable image."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as art:
-                width, height, mode = art.width, art.height, art.mode
-                alpha = mode in ("RGBA", "LA", "PA") or "transparency" in art.info
-                art.verify()  # reads the whole file: a truncated or corrupt image fails here
+            with Image.open(handle) as art:
+                facts = (art.width, art.height, art.mode,
+                         art.mode in ("RGBA", "LA", "PA") or "transparency" in art.info)
+                if verify:
+                    art.verify()  # reads the whole file: a truncated or corrupt image fails here
+                return facts
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        findings.add("ART-SIZE", source, image.line, f"image: {shown} is far too large for artwork ({exc})")
-        return
+        raise ArtError("ART-SIZE", f"is far too large for artwork ({exc})") from None
     except (OSError, UnidentifiedImageError, SyntaxError) as exc:
-        findings.add("IMAGE-TYPE", source, image.line, f"image: {shown} is damaged or not an image ({exc})")
-        return
+        raise ArtError("IMAGE-TYPE", f"is damaged or not an image ({exc})") from None
+
+
+def probe_remote_images(urls: list[str], options: NetworkOptions) -> dict[str, tuple | RemoteError | ArtError]:
+    """(width, height, mode, alpha, bytes) of remote artwork, reading only its header."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(url: str):
+        try:
+            facts = head(url, options)
+            if not facts.length:
+                raise RemoteError("REMOTE-LENGTH", "the server sends no Content-Length")
+            handle = HttpFile(facts.url, facts.length, options, max_bytes=2 * 1024 * 1024)
+            return (*image_facts(handle, verify=False), facts.length)
+        except (RemoteError, ArtError) as exc:
+            return exc
+
+    unique = sorted(set(urls))
+    if not unique:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(8, len(unique))) as pool:
+        return dict(zip(unique, pool.map(one, unique), strict=True))
+
+
+def check_artwork(folder: Path, image: MediaRef, source: str, findings: Findings,
+                  remote: Mapping[str, tuple | RemoteError | ArtError] | None = None) -> None:
+    """Check one artwork reference: a local file, or a URL probed beforehand."""
+    if image.path is None:
+        result = (remote or {}).get(image.url)
+        if result is None:
+            return  # not probed (an offline check)
+        if isinstance(result, RemoteError | ArtError):
+            findings.add(result.rule, source, image.line, f"image {image.url}: {result}")
+            return
+        width, height, mode, alpha, size = result
+        shown = image.url
+    else:
+        path = folder / image.path
+        shown = path.as_posix()
+        try:
+            width, height, mode, alpha = image_facts(path, verify=True)
+        except ArtError as exc:
+            findings.add(exc.rule, source, image.line, f"image: {shown} {exc}")
+            return
+        size = path.stat().st_size
     if width != height or not MIN_SIDE <= width <= MAX_SIDE:
         shape = "square" if width == height else "not square"
         findings.add(
@@ -50,7 +103,6 @@ def check_artwork(folder: Path, image: MediaRef, source: str, findings: Findings
             "ART-MODE", source, image.line,
             f"image: {shown} is in colour mode {mode}; Apple requires RGB",
         )
-    size = path.stat().st_size
     if size > MAX_BYTES:
         findings.add(
             "ART-BYTES", source, image.line,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,11 +21,15 @@ MAX_DURATION = 12 * 3600  # longer is almost always a wrong value
 _URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 
 
-def check_sources(folder: Path, show: Show, items: Sequence[Published], findings: Findings) -> None:
-    """Run every source rule over the show and the episodes that will be (or are scheduled to be) live."""
-    _check_show(folder, show, findings)
+def check_sources(folder: Path, show: Show, items: Sequence[Published], findings: Findings,
+                  remote_art: Mapping | None = None) -> None:
+    """Run every source rule over the show and the episodes that will be (or are scheduled to be) live.
+
+    `remote_art` holds what was read of remote artwork (see `artwork.probe_remote_images`).
+    """
+    _check_show(folder, show, findings, remote_art)
     for item in items:
-        _check_episode(folder, item, findings)
+        _check_episode(folder, item, findings, remote_art)
         _check_title(show, item, findings)
     _check_duplicates(items, findings)
     if show.type == "serial":
@@ -47,7 +51,7 @@ def _check_https(source: str, line: int | None, urls: dict[str, str | None], fin
             findings.add("PC-HTTPS", source, line, f"{key}: {url} is not https; Podcasting 2.0 apps expect https")
 
 
-def _check_show(folder: Path, show: Show, findings: Findings) -> None:
+def _check_show(folder: Path, show: Show, findings: Findings, remote_art: Mapping | None) -> None:
     for fund in show.funding:
         _check_https(show.source, show.lines.get("funding"), {"funding.url": fund.url}, findings)
     for person in show.persons:
@@ -61,17 +65,17 @@ def _check_show(folder: Path, show: Show, findings: Findings) -> None:
         )
     for key, value in (("title", show.title), ("author", show.author), ("owner.name", show.owner_name)):
         _too_long(findings, show.source, show.lines.get(key.split(".")[0]), key, value, TEXT_LIMIT)
-    check_artwork(folder, show.image, show.source, findings)
+    check_artwork(folder, show.image, show.source, findings, remote_art)
 
 
-def _check_episode(folder: Path, item: Published, findings: Findings) -> None:
+def _check_episode(folder: Path, item: Published, findings: Findings, remote_art: Mapping | None) -> None:
     episode, media = item.episode, item.media
     source, lines = episode.source, episode.lines
     _too_long(findings, source, lines.get("title"), "title", episode.title, TEXT_LIMIT)
     if episode.summary:
         _too_long(findings, source, lines.get("summary"), "summary", episode.summary, DESCRIPTION_LIMIT)
     if episode.image:
-        check_artwork(folder, episode.image, source, findings)
+        check_artwork(folder, episode.image, source, findings, remote_art)
     for person in episode.persons:
         _check_https(source, lines.get("persons"), {"persons.href": person.href, "persons.img": person.img},
                      findings)
