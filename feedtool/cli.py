@@ -118,15 +118,23 @@ def build_command(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
     help="text: one line per finding; json: a list of findings (for CI).",
 )
+@click.option("--online", is_flag=True,
+              help="Also check the hosts: every URL of the feed answers HEAD and byte ranges, with the right "
+                   "length and type.")
 @now_option
 @network_options
-def check_command(folder: Path, strict: bool, fmt: str, now: datetime, timeout: float, refresh: bool,
-                  cache_dir: Path | None, no_cache: bool) -> None:
+def check_command(folder: Path, strict: bool, fmt: str, online: bool, now: datetime, timeout: float,
+                  refresh: bool, cache_dir: Path | None, no_cache: bool) -> None:
     """Check the show against the rules directories and apps enforce; write nothing."""
     from .assemble import assemble
 
     findings = Findings()
-    assemble(folder, now, findings, "feed.xml", network(folder, timeout, refresh, cache_dir, no_cache))
+    net = network(folder, timeout, refresh, cache_dir, no_cache)
+    assembled = assemble(folder, now, findings, "feed.xml", net)
+    if online and assembled is not None:
+        from .checks.online import check_online
+
+        check_online(assembled, net.options, findings)
     errors, warnings = count(findings, Level.ERROR), count(findings, Level.WARNING)
     if fmt == "json":
         items = [{**asdict(f), "level": str(f.level)} for f in findings]
@@ -136,4 +144,40 @@ def check_command(folder: Path, strict: bool, fmt: str, now: datetime, timeout: 
             click.echo(str(finding))
         click.echo(f"{plural(errors, 'error')}, {plural(warnings, 'warning')}", err=True)
     if errors or (strict and warnings):
+        raise SystemExit(1)
+
+
+@main.command("ping")
+@episodes_option
+@click.option("--feed-url", metavar="URL", help="The feed to announce. Default: feed_url from show.yaml.")
+@click.option("--strict", is_flag=True, help="Exit 1 when a hub or ping service fails.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True, metavar="SECONDS",
+              help="Give up on a hub after this long.")
+def ping_command(folder: Path, feed_url: str | None, strict: bool, timeout: float) -> None:
+    """Tell the WebSub hubs (hub:) and ping services (pings:) of show.yaml that the feed changed.
+
+    Run it after uploading the output folder.
+    """
+    from .findings import Aborted
+    from .http import NetworkOptions
+    from .load import load_show
+    from .ping import ping
+
+    findings = Findings()
+    show = load_show(folder, findings)
+    for finding in findings:
+        click.echo(str(finding), err=True)
+    if show is None:
+        raise Aborted(findings, "nothing was pinged")
+    if not show.hubs and not show.pings:
+        click.echo(f"nothing to ping: add 'hub:' or 'pings:' URLs to {show.source}")
+        return
+    failed = 0
+    for result in ping(feed_url or show.feed_url, show.hubs, show.pings, NetworkOptions(timeout=timeout)):
+        if result.ok:
+            click.echo(f"pinged {result.kind} {result.target}: {result.detail}")
+        else:
+            failed += 1
+            click.echo(f"warning PING-FAILED {show.source}: {result.kind} {result.target}: {result.detail}", err=True)
+    if failed and strict:
         raise SystemExit(1)

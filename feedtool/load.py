@@ -269,6 +269,8 @@ def load_show(folder: Path, findings: Findings) -> Show | None:
         medium=values.get("medium"),
         license=license_,
         txt=pc20.txt(values.get("txt", [])),
+        hubs=tuple(item["url"] for item in values.get("hub", [])),
+        pings=tuple(item["url"] for item in values.get("pings", [])),
     )
 
 

@@ -112,6 +112,8 @@ class Show:
     medium: str | None = None
     license: License | None = None
     txt: tuple[Txt, ...] = ()
+    hubs: tuple[str, ...] = ()  # WebSub hubs (atom:link rel="hub")
+    pings: tuple[str, ...] = ()  # ping service URLs for `feedtool ping`
 
 
 @dataclass(frozen=True)

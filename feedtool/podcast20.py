@@ -97,6 +97,9 @@ SHOW_KEYS: dict[str, Field] = {
     "medium": Field(f.choice(*MEDIUM_VALUES), rule="MEDIUM"),
     "license": Field(f.line_text, nested=LICENSE),
     "txt": Field(nested=TXT, many=True, short="text"),
+    # update notifications (not Podcasting 2.0, but they live with the show's other services)
+    "hub": Field(nested={"url": Field(f.url, required=True)}, many=True, short="url"),
+    "pings": Field(nested={"url": Field(f.text, required=True)}, many=True, short="url"),
 }
 
 

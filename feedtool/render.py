@@ -17,6 +17,7 @@ from . import notes
 from .ext.itunes import ItunesEntryExtension, ItunesExtension
 from .ext.podcastindex import PodcastIndexEntryExtension, PodcastIndexExtension
 from .ext.psc import PodloveChaptersEntryExtension, PodloveChaptersExtension
+from .ext.websub import WebSubExtension
 from .findings import Findings
 from .model import Published, Show
 
@@ -35,6 +36,8 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings) -> b
     feed.register_extension("itunes", ItunesExtension, ItunesEntryExtension, atom=False)
     feed.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension, atom=False)
     feed.register_extension("psc", PodloveChaptersExtension, PodloveChaptersEntryExtension, atom=False)
+    feed.register_extension("websub", WebSubExtension, None, atom=False)
+    feed.websub.hubs = show.hubs
 
     feed.title(show.title)
     # feedgen's RSS <link> is the last link given, so the self link goes first

@@ -61,6 +61,8 @@ RULES: dict[str, Rule] = {
     "REMOTE-STATUS": Rule(E, "A URL answers with an HTTP error (4xx/5xx).", "AP ENC-HOST"),
     "REMOTE-RANGE": Rule(E, "The server does not answer byte-range requests correctly (206).", "AP ENC-HOST"),
     "REMOTE-LENGTH": Rule(E, "The server's Content-Length is missing or disagrees with the file.", "RSS ENC-LEN"),
+    "HOST-HEAD": Rule(E, "A media URL does not answer HEAD requests.", "AP ENC-HOST"),
+    "HOST-TYPE": Rule(W, "A URL is served with a Content-Type other than the feed says.", "AP, AN"),
     "REMOTE-ESTIMATE": Rule(W, "A remote VBR MP3 without header is too big to scan: its duration is estimated.",
                             "FT"),
     "IMAGE-MISSING": Rule(E, "An image file does not exist.", "AP ART"),
@@ -113,6 +115,7 @@ RULES: dict[str, Rule] = {
     "PC-GUID": Rule(W, "podcast:guid is not a UUID.", "PI"),
     "PC-HTTPS": Rule(W, "A URL inside a podcast: tag is not https.", "PI"),
     "NO-WS": Rule(W, "A value has leading or trailing whitespace.", "AP, FV"),
+    "PING-FAILED": Rule(W, "A hub or ping service did not accept the update notification.", "FT"),
     # the publish guard
     "GUARD-FIRST": Rule(I, "There is no previous feed: this is a first publish.", "FT"),
     "GUARD-PREVIOUS": Rule(E, "The previously published feed could not be read.", "FT"),

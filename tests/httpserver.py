@@ -10,6 +10,7 @@ Fault modes are chosen by the first path segment:
   /loop/…          redirects to itself
   /redirect/…      redirects (301) to the same path without the prefix
   /status/NNN      answers with that status
+  /ping…, /notify… answer 200 (ping services); POSTs anywhere are recorded in `posts`
 Bytes sent per path are counted in `served`.
 """
 
@@ -62,6 +63,11 @@ class TestServer:
                 mode = first if first in MODES else None
                 if path.startswith("/status/"):
                     self.send_error(int(path.split("/")[2]))
+                    return
+                if first in ("ping", "notify"):  # a ping service: accepts any GET
+                    self.send_response(200)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 if mode == "slow":
                     time.sleep(3)
