@@ -11,9 +11,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-import mutagen
-from mutagen.mp3 import MP3
-from mutagen.mp4 import MP4
+from mutagen.id3 import ID3
+from mutagen.mp4 import MP4Chapters
 
 from .findings import Findings
 from .model import Chapter
@@ -22,19 +21,20 @@ JSON_CHAPTERS_TYPE = "application/json+chapters"
 JSON_CHAPTERS_VERSION = "1.2.0"
 
 
-def embedded(audio: mutagen.FileType) -> tuple[Chapter, ...]:
-    """Chapter marks stored in the audio: ID3 CHAP frames (MP3) or chapter atoms (M4A)."""
-    if isinstance(audio, MP3) and audio.tags is not None:
-        found = []
-        for frame in audio.tags.getall("CHAP"):
-            sub = frame.sub_frames
-            title = str(sub["TIT2"].text[0]) if "TIT2" in sub and sub["TIT2"].text else None
-            urls = [f.url for key, f in sub.items() if key.startswith("WXXX")]
-            found.append(Chapter(frame.start_time / 1000, title, urls[0] if urls else None))
-        return tuple(sorted(found, key=lambda c: c.start))
-    if isinstance(audio, MP4) and audio.chapters is not None:
-        return tuple(Chapter(float(c.start), c.title or None) for c in audio.chapters)
-    return ()
+def id3_chapters(tags: ID3) -> tuple[Chapter, ...]:
+    """Chapters from ID3 CHAP frames (MP3), in time order."""
+    found = []
+    for frame in tags.getall("CHAP"):
+        sub = frame.sub_frames
+        title = str(sub["TIT2"].text[0]) if "TIT2" in sub and sub["TIT2"].text else None
+        urls = [f.url for key, f in sub.items() if key.startswith("WXXX")]
+        found.append(Chapter(frame.start_time / 1000, title, urls[0] if urls else None))
+    return tuple(sorted(found, key=lambda c: c.start))
+
+
+def mp4_chapters(marks: MP4Chapters) -> tuple[Chapter, ...]:
+    """Chapters from an M4A's chapter atom."""
+    return tuple(Chapter(float(c.start), c.title or None) for c in marks)
 
 
 def read_json(path: Path, source: str, findings: Findings) -> tuple[Chapter, ...] | None:

@@ -15,13 +15,15 @@ from pathlib import Path
 
 import mutagen
 from mutagen.flac import FLAC
-from mutagen.mp3 import MP3, BitrateMode
-from mutagen.mp4 import MP4
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3, BitrateMode, MPEGInfo
+from mutagen.mp4 import MP4, MP4Chapters, MP4Info
+from mutagen.mp4._atom import Atoms
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
-from .chapters import embedded as embedded_chapters
+from .chapters import id3_chapters, mp4_chapters
 from .model import Chapter, MediaInfo
 
 # extension → (mutagen classes to try, MIME type written in the feed)
@@ -62,7 +64,7 @@ class Probe:
     chapters: tuple[Chapter, ...] = ()  # chapter marks embedded in the file
 
 
-CODECS = {MP3: "MP3", MP4: "AAC", OggVorbis: "Vorbis", OggOpus: "Opus", FLAC: "FLAC", WAVE: "WAV"}
+CODECS = {OggVorbis: "Vorbis", OggOpus: "Opus", FLAC: "FLAC", WAVE: "WAV"}
 
 
 def mime_for(name: str) -> str | None:
@@ -85,23 +87,20 @@ def probe(path: Path) -> Probe:
             length = path.stat().st_size
     except OSError as exc:
         raise ProbeError("AUDIO-UNREADABLE", f"cannot read it: {exc.strerror}") from None
-    audio = None
-    for kind in kinds:
-        try:
-            audio = kind(path)
-            break
-        except mutagen.MutagenError:
-            continue
-    if audio is None or audio.info is None:
+    try:
+        info, codec, chapters = _read(path, suffix, kinds)
+    except Exception:  # noqa: BLE001 - mutagen and struct raise many kinds of errors on damaged files
+        info = None
+    if info is None:
         raise ProbeError(
             "AUDIO-UNREADABLE",
             f"not a readable {suffix[1:].upper()} audio file (is the file damaged, or named "
             "with the wrong extension?)",
         )
-    duration = float(audio.info.length or 0)
+    duration = float(info.length or 0)
     note = None
-    if isinstance(audio, MP3) and audio.info.bitrate_mode is BitrateMode.UNKNOWN:
-        counted = count_mp3_duration(path, audio.info.frame_offset)
+    if isinstance(info, MPEGInfo) and info.bitrate_mode is BitrateMode.UNKNOWN:
+        counted = count_mp3_duration(path, info.frame_offset)
         if counted is not None and abs(counted - duration) >= 0.5:
             note = (
                 f"no Xing/VBRI header, so its length is only estimated ({duration:.1f} s); "
@@ -111,8 +110,43 @@ def probe(path: Path) -> Probe:
     if duration <= 0:
         raise ProbeError("AUDIO-UNREADABLE", "the audio has no length (an empty or damaged file?)")
     bitrate = round(length * 8 / duration)  # the average over the file, as podcast:alternateEnclosure wants
-    info = MediaInfo(duration, length, mime, bitrate, CODECS[type(audio)])
-    return Probe(info, note, embedded_chapters(audio))
+    return Probe(MediaInfo(duration, length, mime, bitrate, codec), note, chapters)
+
+
+def _read(path: Path, suffix: str, kinds: tuple[type[mutagen.FileType], ...]) -> tuple[object, str, tuple]:
+    """(mutagen stream info, codec name, embedded chapters).
+
+    MP3 and M4A are read as stream information only: parsing their tags is most of
+    mutagen's time (and cover art can be megabytes), so tags are parsed only when they
+    hold chapters.
+    """
+    with open(path, "rb") as handle:
+        if suffix == ".mp3":
+            info = MPEGInfo(handle)  # skips ID3 by its declared size
+            handle.seek(0)
+            header = handle.read(10)
+            chapters: tuple = ()
+            if header[:3] == b"ID3":
+                size = (header[6] & 0x7F) << 21 | (header[7] & 0x7F) << 14 | (header[8] & 0x7F) << 7 | header[9] & 0x7F
+                if b"CHAP" in handle.read(size):
+                    handle.seek(0)
+                    chapters = id3_chapters(ID3(handle))
+            return info, "MP3", chapters
+        if suffix == ".m4a":
+            atoms = Atoms(handle)
+            info = MP4Info()
+            info.load(atoms, handle)
+            chapters = ()
+            if MP4Chapters._can_load(atoms):  # a Nero `chpl` atom
+                chapters = mp4_chapters(MP4Chapters(atoms, handle))
+            return info, "AAC", chapters
+    for kind in kinds:
+        try:
+            audio = kind(path)
+        except mutagen.MutagenError:
+            continue
+        return audio.info, CODECS[kind], ()
+    return None, "", ()
 
 
 # MPEG audio frame tables: bitrates in kbit/s by (version is MPEG-1, layer), sample rates.
