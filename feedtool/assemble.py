@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .cache import FILE as CACHE_FILE
+from .cache import BuildCache
 from .checks import check_feed, check_sources
 from .checks.artwork import probe_remote_images
 from .findings import Findings
 from .http import NetworkOptions
 from .load import load_episodes, load_show
-from .media import remote_urls, resolve
+from .media import local_paths, remote_urls, resolve
 from .model import Episode, Published, Show
+from .probe import Probe, ProbeError, probe_many
 from .remote import RemoteCache, probe_all
 from .render import render_feed
 
@@ -49,6 +53,16 @@ class Network:
     cache_dir: Path | None = None  # None: no cache
     refresh: bool = False  # probe again even when the cache has the file
     resolve_redirects: bool = False  # publish the URL a redirect leads to
+    jobs: int | None = None  # processes for probing local audio; None: one per CPU
+    progress: Callable[[int, int], None] | None = None  # called with (files probed so far, files to probe)
+
+
+def open_cache(network: Network, findings: Findings) -> BuildCache:
+    """The build cache of this network setting (none without a cache folder)."""
+    cache = BuildCache(network.cache_dir / CACHE_FILE if network.cache_dir else None)
+    if cache.problem:
+        findings.add("CACHE", (network.cache_dir or Path(".")).as_posix(), None, cache.problem)
+    return cache
 
 
 def default_cache_dir(folder: Path) -> Path:
@@ -56,13 +70,33 @@ def default_cache_dir(folder: Path) -> Path:
     return folder.resolve().parent / ".feedtool-cache"
 
 
+def probe_local(folder: Path, episodes: list[Episode], cache: BuildCache,
+                network: Network) -> dict[Path, Probe | ProbeError]:
+    """Every local audio file's facts: from the cache when unchanged, else probed in parallel."""
+    results: dict[Path, Probe | ProbeError] = {}
+    todo: dict[Path, tuple[int, int] | None] = {}
+    for path in dict.fromkeys(p for e in episodes for p in local_paths(folder, e)):
+        cached, key = (None, None) if network.refresh else cache.media(path)
+        if cached is not None:
+            results[path] = cached
+        else:
+            todo[path] = key
+    probed = probe_many(list(todo), network.jobs, network.progress)
+    for path, result in probed.items():
+        results[path] = result
+        if isinstance(result, Probe) and todo[path] is not None:
+            cache.put_media(path, todo[path], result)
+    return results
+
+
 def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
-             network: Network | None = None) -> Assembled | None:
+             network: Network | None = None, cache: BuildCache | None = None) -> Assembled | None:
     """Everything short of writing; None when the show itself could not be read.
 
     Episodes with errors are reported and left out, so the rest is still checked.
     """
     network = network or Network()
+    cache = cache or BuildCache(None)
     if not folder.is_dir():
         findings.add("SHOW-MISSING", folder.as_posix(), None, "no such folder (check --episodes)")
         return None
@@ -70,12 +104,10 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     episodes = load_episodes(folder, show, findings)
     check_unique_guids(episodes, findings)
 
-    wanted = [url for e in episodes if not (e.draft or e.removed) for url in remote_urls(e)]
-    remote = {}
-    if wanted:
-        cache = RemoteCache(network.cache_dir / "remote.json" if network.cache_dir else None)
-        remote = probe_all(wanted, network.options, cache, network.refresh)
-        cache.save()
+    live = [e for e in episodes if not (e.draft or e.removed)]
+    wanted = [url for e in live for url in remote_urls(e)]
+    remote = probe_all(wanted, network.options, RemoteCache(cache), network.refresh) if wanted else {}
+    local = probe_local(folder, live, cache, network)
 
     published: list[Published] = []
     scheduled: list[Published] = []
@@ -90,7 +122,8 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
             drafts.append(episode)
             findings.add("DRAFT", episode.source, episode.lines["draft"], "draft: left out of the feed")
             continue
-        item = resolve(folder, show.site_url if show else "", episode, findings, remote, network.resolve_redirects)
+        item = resolve(folder, show.site_url if show else "", episode, findings, remote, network.resolve_redirects,
+                       local)
         if item is None:
             continue
         if episode.date > now:
@@ -113,6 +146,6 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
            if ref is not None and ref.path is None]
     remote_art = probe_remote_images(art, network.options)
     check_sources(folder, show, published + scheduled, findings, remote_art)
-    xml = render_feed(show, published, findings)
+    xml = render_feed(show, published, findings, cache)
     check_feed(xml, feed_name, findings)
     return Assembled(show, published, scheduled, drafts, removed, xml)

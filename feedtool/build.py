@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from . import chapters
-from .assemble import Assembled, Network, assemble
+from .assemble import Assembled, Network, assemble, open_cache
+from .cache import BuildCache, digest
 from .findings import Aborted, Findings
 from .guard import guard, read_previous
 from .media import chapters_path
@@ -24,6 +28,25 @@ class BuildResult:
     scheduled: int
     drafts: int
     media_written: int
+    unchanged: bool = False  # feed.xml already had these bytes: nothing was rewritten
+
+
+def fingerprint(folder: Path, output: Path, network: Network, options: tuple) -> str | None:
+    """A hash of every file in the show folder (name, size, mtime) and the options, or None
+    when the folder cannot be listed. Equal fingerprints mean nothing to rebuild."""
+    entries = []
+    try:
+        for root, dirs, files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                stat = os.stat(os.path.join(root, name))
+                entries.append((os.path.relpath(os.path.join(root, name), folder), stat.st_size, stat.st_mtime_ns))
+    except OSError:
+        return None
+    return digest(BUILD_VERSION, str(output.resolve()), network.resolve_redirects, options, entries)
+
+
+BUILD_VERSION = 1
 
 
 def build(
@@ -41,9 +64,68 @@ def build(
     `previous` is the published feed to guard against (a URL or path; default: the
     feed already in `output`).
     """
+    network = network or Network()
+    cache = open_cache(network, findings)
+    try:
+        return _build(folder, output, now, findings, previous, allow_removal, allow_changes, network, cache)
+    finally:
+        cache.close()
+
+
+def _unchanged(cache: BuildCache, key: str | None, feed: Path, now: datetime, findings: Findings) -> BuildResult | None:
+    """The last build's result when nothing changed since: same files, same options, the
+    feed as written, and no scheduled episode due yet."""
+    if key is None or network_free(cache) is False or cache.get("build:key") != key or not feed.is_file():
+        return None
+    last = json.loads(cache.get("build:result") or "null")
+    if last is None or hashlib.sha256(feed.read_bytes()).hexdigest() != last["feed_sha256"]:
+        return None
+    # the same files give the same feed only for a `now` between the newest published
+    # episode and the first scheduled one
+    if last["next_change"] and now >= datetime.fromisoformat(last["next_change"]):
+        return None
+    if last["valid_from"] and now < datetime.fromisoformat(last["valid_from"]):
+        return None
+    for finding in last["findings"]:
+        findings.add(*finding)
+    return BuildResult(feed, *last["counts"], 0, unchanged=True)
+
+
+def network_free(cache: BuildCache) -> bool:
+    """Remote media may change without a local trace: their builds always run in full."""
+    return cache.get("build:remote") != "yes"
+
+
+def _remember(cache: BuildCache, key: str | None, assembled: Assembled, xml: bytes, findings: Findings) -> None:
+    if key is None:
+        return
+    scheduled = [item.episode.date for item in assembled.scheduled]
+    published = [item.episode.date for item in assembled.published]
+    result = {
+        "feed_sha256": hashlib.sha256(xml).hexdigest(),
+        "next_change": min(scheduled).isoformat() if scheduled else "",
+        "valid_from": max(published).isoformat() if published else "",
+        "counts": [len(assembled.published), len(assembled.scheduled), len(assembled.drafts)],
+        # what the sources say (not the guard's comparison with the feed this build replaced)
+        "findings": [(f.rule, f.path, f.line, f.message) for f in findings if not f.rule.startswith("GUARD-")],
+    }
+    remote = any(ref.path is None for item in assembled.published + assembled.scheduled
+                 for ref in (item.episode.audio, *item.episode.alternates) if ref is not None)
+    cache.set("build:key", key)
+    cache.set("build:result", json.dumps(result))
+    cache.set("build:remote", "yes" if remote else "no")
+
+
+def _build(folder: Path, output: Path, now: datetime, findings: Findings, previous: str | None,
+           allow_removal: frozenset[str], allow_changes: bool, network: Network, cache: BuildCache) -> BuildResult:
     feed = output / FEED_FILE
     kept = f" ({feed.as_posix()} is unchanged)" if feed.exists() else ""
-    assembled = assemble(folder, now, findings, feed.as_posix(), network)
+    key = None
+    if previous is None:  # with a live feed to guard against, always compare it
+        key = fingerprint(folder, output, network, (sorted(allow_removal), allow_changes))
+        if (result := _unchanged(cache, key, feed, now, findings)) is not None:
+            return result
+    assembled = assemble(folder, now, findings, feed.as_posix(), network, cache)
     if assembled is None or findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
     published = read_previous(previous, feed, findings)
@@ -53,13 +135,17 @@ def build(
         raise Aborted(findings, f"nothing was written{kept}")
     try:
         written = publish_media(folder, output, assembled)
-        write_atomic(feed, assembled.xml)  # last: the feed only points at media already there
+        unchanged = feed.is_file() and feed.read_bytes() == assembled.xml
+        if not unchanged:
+            write_atomic(feed, assembled.xml)  # last: the feed only points at media already there
     except OSError as exc:
         where = exc.filename or output
         findings.add("WRITE-FAILED", Path(where).as_posix(), None, f"cannot write: {exc.strerror}")
         raise Aborted(findings, "the feed was not updated") from None
+    _remember(cache, key, assembled, assembled.xml, findings)
     return BuildResult(
-        feed, len(assembled.published), len(assembled.scheduled), len(assembled.drafts), written
+        feed, len(assembled.published), len(assembled.scheduled), len(assembled.drafts), written,
+        unchanged=unchanged and not written,
     )
 
 

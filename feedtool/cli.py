@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,16 +42,43 @@ def network_options(command):
     command = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
                            help="Where the cache lives. Default: .feedtool-cache beside the show folder.")(command)
     command = click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")(command)
+    command = click.option("--jobs", type=click.IntRange(min=1), metavar="N",
+                           help="Processes for probing audio. Default: one per CPU.")(command)
+    command = click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")(command)
     return command
 
 
 def network(folder: Path, timeout: float, refresh: bool, cache_dir: Path | None, no_cache: bool,
-            resolve_redirects: bool = False):
+            jobs: int | None, quiet: bool, resolve_redirects: bool = False):
     from .assemble import Network, default_cache_dir
     from .http import NetworkOptions
 
     cache = None if no_cache else (cache_dir or default_cache_dir(folder))
-    return Network(NetworkOptions(timeout=timeout), cache, refresh, resolve_redirects)
+    progress = None if quiet or not sys.stderr.isatty() else Progress()
+    return Network(NetworkOptions(timeout=timeout), cache, refresh, resolve_redirects, jobs, progress)
+
+
+class Progress:
+    """A progress bar on stderr for probing many files; only on a terminal, never in CI logs."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < 200:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="probing audio", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+        if done == total:
+            self.bar.__exit__(None, None, None)
+
+
+def echo_findings(findings: Findings, quiet: bool, out_err: bool = True) -> None:
+    for finding in findings:
+        if not (quiet and finding.level is Level.INFO):
+            click.echo(str(finding), err=out_err)
 
 
 def plural(count: int, word: str) -> str:
@@ -92,23 +120,24 @@ def main() -> None:
 def build_command(
     folder: Path, output: Path, now: datetime, previous: str | None, allow_removal: tuple[str, ...],
     allow_changes: bool, resolve_redirects: bool, timeout: float, refresh: bool, cache_dir: Path | None,
-    no_cache: bool,
+    no_cache: bool, jobs: int | None, quiet: bool,
 ) -> None:
     """Build the feed of the show in --episodes into --output/feed.xml."""
     from .build import build
 
     findings = Findings()
-    net = network(folder, timeout, refresh, cache_dir, no_cache, resolve_redirects)
+    net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet, resolve_redirects)
     try:
         result = build(folder, output, now, findings, previous, frozenset(allow_removal), allow_changes, net)
     finally:
-        for finding in findings:
-            click.echo(str(finding), err=True)
+        echo_findings(findings, quiet)
     counts = [plural(result.published, "episode")]
     counts += [plural(n, word) for n, word in (
         (result.scheduled, "scheduled"), (result.drafts, "draft"),
         (count(findings, Level.WARNING), "warning")) if n]
-    click.echo(f"wrote {result.feed_path.as_posix()}: {', '.join(counts)}")
+    verb = "unchanged" if result.unchanged else "wrote"
+    if not quiet:
+        click.echo(f"{verb} {result.feed_path.as_posix()}: {', '.join(counts)}")
 
 
 @main.command("check")
@@ -124,13 +153,17 @@ def build_command(
 @now_option
 @network_options
 def check_command(folder: Path, strict: bool, fmt: str, online: bool, now: datetime, timeout: float,
-                  refresh: bool, cache_dir: Path | None, no_cache: bool) -> None:
+                  refresh: bool, cache_dir: Path | None, no_cache: bool, jobs: int | None, quiet: bool) -> None:
     """Check the show against the rules directories and apps enforce; write nothing."""
-    from .assemble import assemble
+    from .assemble import assemble, open_cache
 
     findings = Findings()
-    net = network(folder, timeout, refresh, cache_dir, no_cache)
-    assembled = assemble(folder, now, findings, "feed.xml", net)
+    net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet)
+    cache = open_cache(net, findings)
+    try:
+        assembled = assemble(folder, now, findings, "feed.xml", net, cache)
+    finally:
+        cache.close()
     if online and assembled is not None:
         from .checks.online import check_online
 
@@ -140,9 +173,9 @@ def check_command(folder: Path, strict: bool, fmt: str, online: bool, now: datet
         items = [{**asdict(f), "level": str(f.level)} for f in findings]
         click.echo(json.dumps(items, indent=2, ensure_ascii=False))
     else:
-        for finding in findings:
-            click.echo(str(finding))
-        click.echo(f"{plural(errors, 'error')}, {plural(warnings, 'warning')}", err=True)
+        echo_findings(findings, quiet, out_err=False)
+        if not quiet:
+            click.echo(f"{plural(errors, 'error')}, {plural(warnings, 'warning')}", err=True)
     if errors or (strict and warnings):
         raise SystemExit(1)
 
@@ -181,3 +214,20 @@ def ping_command(folder: Path, feed_url: str | None, strict: bool, timeout: floa
             click.echo(f"warning PING-FAILED {show.source}: {result.kind} {result.target}: {result.detail}", err=True)
     if failed and strict:
         raise SystemExit(1)
+
+
+@main.command("clean")
+@episodes_option
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The cache folder. Default: .feedtool-cache beside the show folder.")
+def clean_command(folder: Path, cache_dir: Path | None) -> None:
+    """Delete the build cache (the next build probes and renders everything again)."""
+    from .assemble import default_cache_dir
+    from .cache import FILE
+
+    path = (cache_dir or default_cache_dir(folder)) / FILE
+    if path.exists():
+        path.unlink()
+        click.echo(f"deleted {path.as_posix()}")
+    else:
+        click.echo(f"no cache at {path.as_posix()}")

@@ -28,8 +28,9 @@ def chapters_path(episode: Episode) -> str:
 
 
 def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings,
-              remote: Mapping[str, RemoteProbe | RemoteError]) -> Probe | None:
-    """Probe one audio file of an episode; a URL's probe was done beforehand, in parallel."""
+              remote: Mapping[str, RemoteProbe | RemoteError],
+              local: Mapping[Path, Probe | ProbeError] | None = None) -> Probe | None:
+    """One audio file's facts, from the probes done beforehand in parallel (`local`, `remote`)."""
     line = ref.line or 1
     if ref.path is None:
         mime = mime_for(ref.url.split("?", 1)[0])
@@ -50,15 +51,26 @@ def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings,
             rule = "REMOTE-ESTIMATE" if result.estimated else "MP3-ESTIMATE"
             findings.add(rule, episode.source, line, f"audio {ref.url}: {result.note}")
         return Probe(result.info)
-    shown = (folder / ref.path).as_posix()
-    try:
-        result = probe(folder / ref.path)
-    except ProbeError as exc:
-        findings.add(exc.rule, episode.source, line, f"audio {shown}: {exc}")
+    path = folder / ref.path
+    shown = path.as_posix()
+    result = (local or {}).get(path)
+    if result is None:
+        try:
+            result = probe(path)
+        except ProbeError as exc:
+            result = exc
+    if isinstance(result, ProbeError):
+        findings.add(result.rule, episode.source, line, f"audio {shown}: {result}")
         return None
     if result.note:
         findings.add("MP3-ESTIMATE", episode.source, line, f"audio {shown}: {result.note}")
     return result
+
+
+def local_paths(folder: Path, episode: Episode) -> list[Path]:
+    """The episode's local audio files (all of them are probed)."""
+    assert episode.audio is not None
+    return [folder / ref.path for ref in (episode.audio, *episode.alternates) if ref.path is not None]
 
 
 def remote_urls(episode: Episode) -> list[str]:
@@ -70,7 +82,8 @@ def remote_urls(episode: Episode) -> list[str]:
 
 def resolve(folder: Path, site_url: str, episode: Episode, findings: Findings,
             remote: Mapping[str, RemoteProbe | RemoteError] | None = None,
-            resolve_redirects: bool = False) -> Published | None:
+            resolve_redirects: bool = False,
+            local: Mapping[Path, Probe | ProbeError] | None = None) -> Published | None:
     """Probe the episode's audio and check what depends on it; None if anything is wrong."""
     assert episode.audio is not None
     remote = dict(remote or {})
@@ -78,7 +91,7 @@ def resolve(folder: Path, site_url: str, episode: Episode, findings: Findings,
         episode = replace(episode, audio=_final(episode.audio, remote),
                           alternates=tuple(_final(ref, remote) for ref in episode.alternates))
     refs = (episode.audio, *episode.alternates)
-    probes = [probe_ref(folder, episode, ref, findings, remote) for ref in refs]
+    probes = [probe_ref(folder, episode, ref, findings, remote, local) for ref in refs]
     if any(p is None for p in probes):
         return None
     main = probes[0]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import mmap
 import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,3 +210,37 @@ def count_mp3_duration_in(data: mmap.mmap | bytes, start: int) -> float | None:
             break
         pos = next_sync
     return samples / rate if rate else None
+
+
+def _probe_in_worker(path: str) -> Probe | tuple[str, str]:
+    """For the process pool: a Probe, or (rule, message) (exceptions with several
+    arguments do not cross process boundaries cleanly)."""
+    try:
+        return probe(Path(path))
+    except ProbeError as exc:
+        return exc.rule, str(exc)
+
+
+SERIAL_BELOW = 48  # files: under this, starting a process pool costs more than it saves
+
+
+def probe_many(paths: list[Path], jobs: int | None = None,
+               progress: Callable[[int, int], None] | None = None) -> dict[Path, Probe | ProbeError]:
+    """Probe local files across processes (`jobs`, default: one per CPU)."""
+    jobs = jobs or os.cpu_count() or 1
+    results: dict[Path, Probe | ProbeError] = {}
+    if jobs <= 1 or len(paths) < SERIAL_BELOW:
+        outcomes = map(_probe_in_worker, map(str, paths))
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(max_workers=jobs)
+        outcomes = pool.map(_probe_in_worker, map(str, paths), chunksize=max(1, len(paths) // (jobs * 8)))
+    try:
+        for done, (path, outcome) in enumerate(zip(paths, outcomes, strict=True), 1):
+            results[path] = ProbeError(*outcome) if isinstance(outcome, tuple) else outcome
+            if progress:
+                progress(done, len(paths))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return results

@@ -2,7 +2,7 @@
 
 Only stream information is read: tag blocks (ID3, FLAC pictures, MP4 metadata) are
 skipped by their declared sizes, because embedded cover art alone can be megabytes.
-Results are cached by URL + ETag/Last-Modified/length in the cache folder (never in
+Results are cached by URL + ETag/Last-Modified/length in the build cache (never in
 output/), so an unchanged file is not read again.
 """
 
@@ -13,7 +13,6 @@ import os
 import struct
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from mutagen.flac import StreamInfo as FlacStreamInfo
 from mutagen.mp3 import BitrateMode, MPEGInfo
@@ -21,13 +20,12 @@ from mutagen.mp4 import MP4Info
 from mutagen.mp4._atom import Atoms
 from mutagen.wave import WaveStreamInfo
 
+from .cache import BuildCache
 from .http import BLOCK, Head, HttpFile, NetworkOptions, RemoteError, head
 from .model import MediaInfo
 from .probe import _frame_at, mime_for
-from .write import write_atomic
 
 SCAN_LIMIT = 8 * 1024 * 1024  # bytes we may read to count the frames of a VBR MP3 without header
-CACHE_VERSION = 1
 WORKERS = 8
 
 
@@ -171,19 +169,25 @@ def probe_url(url: str, options: NetworkOptions, known: Head | None = None) -> t
 
 
 class RemoteCache:
-    """Remote probe results by URL, valid while ETag, Last-Modified and length are the same."""
+    """Remote probe results by URL, valid while ETag, Last-Modified and length are the same.
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
+    Kept in the build cache's `remote` table; read and written from the main thread only
+    (SQLite connections stay in their thread), the probes run in between.
+    """
+
+    def __init__(self, cache: BuildCache) -> None:
+        self.cache = cache
         self.entries: dict[str, dict] = {}
-        self.dirty = False
-        if path is not None and path.is_file():
-            try:
-                document = json.loads(path.read_text(encoding="utf-8"))
-                if document.get("version") == CACHE_VERSION:
-                    self.entries = document["entries"]
-            except (OSError, ValueError, KeyError, TypeError, AttributeError):
-                self.entries = {}  # a damaged cache is only a slower build
+        self.changed: dict[str, dict] = {}
+
+    def load(self, urls: list[str]) -> None:
+        for url in urls:
+            raw = self.cache.get(f"remote:{url}")
+            if raw:
+                try:
+                    self.entries[url] = json.loads(raw)
+                except ValueError:
+                    pass
 
     def get(self, url: str, facts: Head) -> RemoteProbe | None:
         entry = self.entries.get(url)
@@ -192,17 +196,12 @@ class RemoteCache:
         return RemoteProbe(MediaInfo(**entry["info"]), 0, entry["final_url"], entry["note"], entry["estimated"])
 
     def put(self, url: str, facts: Head, result: RemoteProbe) -> None:
-        self.entries[url] = {"key": [facts.etag, facts.last_modified, facts.length], "info": asdict(result.info),
+        self.changed[url] = {"key": [facts.etag, facts.last_modified, facts.length], "info": asdict(result.info),
                              "final_url": result.final_url, "note": result.note, "estimated": result.estimated}
-        self.dirty = True
 
     def save(self) -> None:
-        if self.path is not None and self.dirty:
-            data = json.dumps({"version": CACHE_VERSION, "entries": self.entries}, indent=1, sort_keys=True)
-            try:
-                write_atomic(self.path, data.encode())
-            except OSError:
-                pass  # the cache only saves time: a read-only disk must not fail the build
+        for url, entry in sorted(self.changed.items()):
+            self.cache.set(f"remote:{url}", json.dumps(entry, sort_keys=True))
 
 
 def probe_all(urls: list[str], options: NetworkOptions, cache: RemoteCache,
@@ -222,5 +221,8 @@ def probe_all(urls: list[str], options: NetworkOptions, cache: RemoteCache,
             return exc
 
     unique = sorted(set(urls))
+    cache.load(unique)
     with ThreadPoolExecutor(max_workers=min(WORKERS, max(1, len(unique)))) as pool:
-        return dict(zip(unique, pool.map(one, unique), strict=True))
+        results = dict(zip(unique, pool.map(one, unique), strict=True))
+    cache.save()
+    return results

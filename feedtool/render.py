@@ -10,10 +10,13 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
+from lxml import etree
 from lxml.etree import CDATA
 
 from . import notes
+from .cache import BuildCache, digest
 from .ext.itunes import ItunesEntryExtension, ItunesExtension
 from .ext.podcastindex import PodcastIndexEntryExtension, PodcastIndexExtension
 from .ext.psc import PodloveChaptersEntryExtension, PodloveChaptersExtension
@@ -31,7 +34,34 @@ def newest_first(items: Sequence[Published]) -> list[Published]:
     return sorted(items, key=lambda p: (p.episode.date, p.episode.name), reverse=True)
 
 
-def render_feed(show: Show, items: Sequence[Published], findings: Findings) -> bytes:
+class _RecordingEntry(FeedEntry):
+    """A fresh item that keeps its rendered XML, for the build cache."""
+
+    recorded: bytes = b""
+
+    def rss_entry(self, extensions=True):
+        element = super().rss_entry(extensions)
+        self.recorded = etree.tostring(element)
+        return element
+
+
+class _CachedEntry(FeedEntry):
+    """An item rendered by an earlier build (by feedgen and our extensions), reused as is."""
+
+    def __init__(self, xml: bytes) -> None:
+        super().__init__()
+        self.xml = xml
+
+    def rss_entry(self, extensions=True):
+        return etree.fromstring(self.xml, _ITEM_PARSER)
+
+
+_ITEM_PARSER = etree.XMLParser(strip_cdata=False, resolve_entities=False, no_network=True)
+ITEM_VERSION = 1  # bump when an item's rendering changes, to invalidate cached items
+
+
+def render_feed(show: Show, items: Sequence[Published], findings: Findings, cache: BuildCache | None = None) -> bytes:
+    """The feed's bytes; items already rendered by an earlier build come from `cache`."""
     feed = FeedGenerator()
     feed.register_extension("itunes", ItunesExtension, ItunesEntryExtension, atom=False)
     feed.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension, atom=False)
@@ -70,14 +100,29 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings) -> b
     podcast.trailers = tuple(item for item in ordered if item.episode.type == "trailer")
     podcast.txt = show.txt
 
+    fresh: list[tuple[str, _RecordingEntry, list]] = []
     for item in ordered:
-        _add_item(feed, item, findings)
-    return feed.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        key = digest(ITEM_VERSION, item)
+        cached = cache.item(key) if cache else None
+        if cached is not None:
+            xml, notes_findings = cached
+            feed.add_entry(_CachedEntry(xml), order="append")
+            for finding in notes_findings:
+                findings.add(*finding)
+            continue
+        entry = _RecordingEntry()
+        feed.add_entry(entry, order="append")
+        count = len(findings)
+        _add_item(entry, item, findings)
+        fresh.append((key, entry, [(f.rule, f.path, f.line, f.message) for f in list(findings)[count:]]))
+    xml = feed.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    if cache:
+        cache.put_items({key: (entry.recorded, found) for key, entry, found in fresh})
+    return xml
 
 
-def _add_item(feed: FeedGenerator, item: Published, findings: Findings) -> None:
+def _add_item(entry: FeedEntry, item: Published, findings: Findings) -> None:
     episode, media = item.episode, item.media
-    entry = feed.add_entry(order="append")
     entry.title(episode.title)
     entry.guid(episode.guid, permalink=False)
     entry.pubDate(episode.date)

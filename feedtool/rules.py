@@ -115,6 +115,7 @@ RULES: dict[str, Rule] = {
     "PC-GUID": Rule(W, "podcast:guid is not a UUID.", "PI"),
     "PC-HTTPS": Rule(W, "A URL inside a podcast: tag is not https.", "PI"),
     "NO-WS": Rule(W, "A value has leading or trailing whitespace.", "AP, FV"),
+    "CACHE": Rule(W, "The build cache was damaged, foreign or not writable, and was discarded.", "FT"),
     "PING-FAILED": Rule(W, "A hub or ping service did not accept the update notification.", "FT"),
     # the publish guard
     "GUARD-FIRST": Rule(I, "There is no previous feed: this is a first publish.", "FT"),

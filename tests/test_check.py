@@ -22,7 +22,7 @@ NOW = "2026-11-24"
 
 
 def check(folder: Path, *args: str):
-    return CliRunner().invoke(main, ["check", "--episodes", str(folder), "--now", NOW, *args])
+    return CliRunner().invoke(main, ["check", "--episodes", str(folder), "--now", NOW, "--no-cache", *args])
 
 
 def rules_of(result) -> list[str]:
@@ -265,7 +265,7 @@ def test_plain_description_stays_under_the_limit_when_escaped(make_show, build) 
 @pytest.fixture(scope="module")
 def good_xml(tmp_path_factory) -> str:
     output = tmp_path_factory.mktemp("good")
-    CliRunner().invoke(main, ["build", "--episodes", str(SAMPLE), "--output", str(output), "--now", NOW])
+    CliRunner().invoke(main, ["build", "--episodes", str(SAMPLE), "--output", str(output), "--now", NOW, "--no-cache"])
     return (output / "feed.xml").read_text(encoding="utf-8")
 
 

@@ -44,7 +44,7 @@ def sample_feed(tmp_path_factory) -> Path:
 
     output = tmp_path_factory.mktemp("sample")
     result = CliRunner().invoke(
-        main, ["build", "--episodes", str(SAMPLE), "--output", str(output), "--now", "2026-11-24"]
+        main, ["build", "--episodes", str(SAMPLE), "--output", str(output), "--now", "2026-11-24", "--no-cache"]
     )
     assert result.exit_code == 0, result.output
     assert "warning" not in result.stderr and "error" not in result.stderr, result.stderr

@@ -37,7 +37,7 @@ def sample(tmp_path_factory) -> Path:
     from feedtool.cli import main
 
     output = tmp_path_factory.mktemp("sample")
-    result = CliRunner().invoke(main, ["build", "--episodes", str(SAMPLE), "--output", str(output),
+    result = CliRunner().invoke(main, ["build", "--episodes", str(SAMPLE), "--output", str(output), "--no-cache",
                                        "--now", "2026-11-24"])
     assert result.exit_code == 0, result.output
     return output / "feed.xml"

@@ -1,0 +1,131 @@
+"""The build cache: one SQLite file that makes rebuilds cheap.
+
+It keeps media facts (by path, size and mtime), remote probes (by URL, ETag,
+Last-Modified and length), each item's rendered XML (by a hash of everything that
+goes into it) and a fingerprint of the whole last build, so that an unchanged show is
+recognised without reading its audio. SQLite commits whole transactions, so a build
+killed half-way leaves the previous cache intact; a damaged or foreign file is
+discarded with a warning. The cache lives beside the show folder, never in output/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import asdict
+from pathlib import Path
+
+from .model import Chapter, MediaInfo
+from .probe import Probe
+
+VERSION = "feedtool-cache-2"
+FILE = "build.sqlite"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS media (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, facts TEXT);
+CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, xml BLOB, findings TEXT);
+"""
+
+
+def digest(*parts: object) -> str:
+    """A stable hash of reprs: dataclasses and tuples repr the same way in every run."""
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(repr(part).encode())
+        hasher.update(b"\0")
+    return hasher.hexdigest()
+
+
+class BuildCache:
+    """Opened per build; `close()` commits. A None path gives a cache that remembers nothing."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.problem: str | None = None  # why an existing cache was discarded, for a warning
+        self.db: sqlite3.Connection | None = None
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = self._open(path)
+        except (OSError, sqlite3.Error) as exc:
+            self.problem = f"the cache {path} cannot be used ({exc}); building without it"
+            self.db = None
+
+    def _open(self, path: Path) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(path, isolation_level="DEFERRED")
+            db.executescript(SCHEMA)
+            row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
+            elif row[0] != VERSION:
+                raise sqlite3.DatabaseError(f"format {row[0]}, not {VERSION}")
+            return db
+        except sqlite3.DatabaseError as exc:
+            if "db" in locals():
+                db.close()
+            self.problem = f"discarded the cache {path}: {exc}"
+            path.unlink(missing_ok=True)
+            db = sqlite3.connect(path, isolation_level="DEFERRED")
+            db.executescript(SCHEMA)
+            db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
+            return db
+
+    # -- media facts ------------------------------------------------------------------------
+
+    def media(self, path: Path) -> tuple[Probe | None, tuple[int, int] | None]:
+        """The cached probe of a local file if its size and mtime are unchanged, and its stat key."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return None, None
+        key = (stat.st_size, stat.st_mtime_ns)
+        if self.db is None:
+            return None, key
+        row = self.db.execute("SELECT size, mtime_ns, facts FROM media WHERE path = ?", (str(path),)).fetchone()
+        if row is None or (row[0], row[1]) != key:
+            return None, key
+        facts = json.loads(row[2])
+        chapters = tuple(Chapter(**c) for c in facts["chapters"])
+        return Probe(MediaInfo(**facts["info"]), facts["note"], chapters), key
+
+    def put_media(self, path: Path, key: tuple[int, int], result: Probe) -> None:
+        if self.db is None:
+            return
+        facts = {"info": asdict(result.info), "note": result.note, "chapters": [asdict(c) for c in result.chapters]}
+        self.db.execute("INSERT OR REPLACE INTO media VALUES (?, ?, ?, ?)", (str(path), *key, json.dumps(facts)))
+
+    # -- rendered items and the last build ----------------------------------------------------
+
+    def item(self, key: str) -> tuple[bytes, list] | None:
+        """An item's XML and the findings its rendering reported (they are reported again)."""
+        if self.db is None:
+            return None
+        row = self.db.execute("SELECT xml, findings FROM items WHERE key = ?", (key,)).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    def put_items(self, items: dict[str, tuple[bytes, list]]) -> None:
+        if self.db is not None and items:
+            self.db.executemany("INSERT OR REPLACE INTO items VALUES (?, ?, ?)",
+                                [(key, xml, json.dumps(found)) for key, (xml, found) in items.items()])
+
+    def get(self, name: str) -> str | None:
+        if self.db is None:
+            return None
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set(self, name: str, value: str) -> None:
+        if self.db is not None:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+
+    def close(self) -> None:
+        if self.db is not None:
+            try:
+                self.db.commit()
+            except sqlite3.Error:
+                pass  # the cache only saves time
+            self.db.close()
+            self.db = None

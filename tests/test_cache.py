@@ -1,0 +1,139 @@
+"""The build cache: cold, warm and incremental builds give the same bytes, and rebuilds are cheap."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from feedtool import assemble as assemble_module
+from feedtool.cli import main
+
+from .conftest import AUDIO, episode
+
+FORMATS = ["tone.mp3", "tone.m4a", "tone.ogg", "chapters.mp3", "vbr-noxing.mp3"]
+
+
+def files(count: int) -> dict:
+    made = {}
+    for n in range(count):
+        name = FORMATS[n % len(FORMATS)]
+        stem = f"{n:03d}-ep"
+        made[f"{stem}.md"] = episode(f"Episode title {n}", f"2026-01-{1 + n % 28:02d}T{n % 24:02d}:00:00Z",
+                                     body=f"Notes for **{n}**.")
+        made[f"{stem}{Path(name).suffix}"] = AUDIO / name
+    return made
+
+
+@pytest.fixture
+def probed(monkeypatch) -> list[Path]:
+    """Every audio path handed to the prober, in order."""
+    seen: list[Path] = []
+    real = assemble_module.probe_many
+
+    def recording(paths, *args, **kwargs):
+        seen.extend(paths)
+        return real(paths, *args, **kwargs)
+
+    monkeypatch.setattr(assemble_module, "probe_many", recording)
+    return seen
+
+
+def test_cold_warm_and_incremental_builds_are_byte_identical(make_show, build, tmp_path) -> None:
+    folder = make_show(files(12))
+    cold = build(folder, "--no-cache", output=tmp_path / "cold")
+    warm_out = tmp_path / "warm"
+    build(folder, output=warm_out)
+    (warm_out / "feed.xml").unlink()  # force a full render from cached media facts and items
+    warm = build(folder, output=warm_out)
+    (folder / "011-ep.md").rename(tmp_path / "held-back.md")
+    build(folder, output=tmp_path / "incremental")
+    (tmp_path / "held-back.md").rename(folder / "011-ep.md")
+    incremental = build(folder, output=tmp_path / "incremental")
+    assert cold.exit_code == warm.exit_code == incremental.exit_code == 0, incremental.stderr
+    assert cold.feed.read_bytes() == warm.feed.read_bytes() == incremental.feed.read_bytes()
+
+
+def test_a_rebuild_with_nothing_changed_rewrites_nothing(make_show, build, probed) -> None:
+    folder = make_show(files(6))
+    first = build(folder)
+    stat = first.feed.stat()
+    again = build(folder)
+    assert again.exit_code == 0 and again.stdout.startswith("unchanged ")
+    assert again.feed.stat().st_mtime_ns == stat.st_mtime_ns and again.feed.stat().st_ino == stat.st_ino
+    assert len(probed) == 6  # only the first build probed
+
+
+def test_adding_an_episode_probes_only_that_episode(make_show, build, probed) -> None:
+    folder = make_show(files(6))
+    build(folder)
+    make_show({"100-new.md": episode("New one", "2026-02-01"), "100-new.mp3": AUDIO / "tone.mp3"})
+    run = build(folder)
+    assert run.exit_code == 0 and run.stdout.startswith("wrote ")
+    assert probed[6:] == [folder / "100-new.mp3"]
+
+
+def test_editing_audio_probes_it_again(make_show, build, probed) -> None:
+    folder = make_show(files(3))
+    build(folder)
+    shutil.copy(AUDIO / "vbr-noxing.mp3", folder / "000-ep.mp3")
+    run = build(folder, "--allow-changes")
+    assert probed[3:] == [folder / "000-ep.mp3"]
+    assert "<itunes:duration>7</itunes:duration>" in run.feed.read_text()
+
+
+def test_a_scheduled_episode_appears_on_time_even_with_nothing_changed(make_show, build) -> None:
+    folder = make_show({**files(2), "later.md": episode("Later", "2026-12-01"), "later.mp3": AUDIO / "tone.mp3"})
+    assert "Later" not in build(folder).feed.read_text()
+    assert "Later" in build(folder, "--now", "2026-12-02").feed.read_text()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "foreign"])
+def test_a_damaged_or_foreign_cache_is_discarded_with_a_warning(make_show, build, tmp_path, damage) -> None:
+    folder = make_show(files(2))
+    cache = tmp_path / ".feedtool-cache" / "build.sqlite"
+    cache.parent.mkdir()
+    if damage == "garbage":
+        cache.write_bytes(b"this is not a database" * 100)
+    else:
+        db = sqlite3.connect(cache)
+        db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT); "
+                         "INSERT INTO meta VALUES ('version', 'something-else-7');")
+        db.commit()
+        db.close()
+    run = build(folder)
+    assert run.exit_code == 0
+    assert any(x.startswith("warning CACHE") and "discarded the cache" in x for x in run.lines()), run.stderr
+    assert build(folder).stdout.startswith("unchanged")  # and the new cache works
+
+
+def test_an_unusable_cache_folder_is_only_a_warning(make_show, build, tmp_path) -> None:
+    folder = make_show(files(2))
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    run = build(folder, "--cache-dir", str(blocker / "cache"))
+    assert run.exit_code == 0
+    assert any(x.startswith("warning CACHE") and "cannot be used" in x for x in run.lines())
+
+
+def test_clean_and_no_cache(make_show, build, tmp_path) -> None:
+    folder = make_show(files(2))
+    build(folder, "--no-cache")
+    assert not (tmp_path / ".feedtool-cache").exists()
+    build(folder)
+    assert (tmp_path / ".feedtool-cache" / "build.sqlite").is_file()
+    result = CliRunner().invoke(main, ["clean", "--episodes", str(folder)])
+    assert result.exit_code == 0 and result.stdout.startswith("deleted ")
+    assert not (tmp_path / ".feedtool-cache" / "build.sqlite").exists()
+
+
+def test_parallel_and_serial_probing_agree(make_show, build, tmp_path) -> None:
+    folder = make_show(files(60))  # above the size where a process pool is used
+    serial = build(folder, "--no-cache", "--jobs", "1", output=tmp_path / "serial")
+    parallel = build(folder, "--no-cache", "--jobs", "2", output=tmp_path / "parallel")
+    assert serial.exit_code == parallel.exit_code == 0
+    assert serial.feed.read_bytes() == parallel.feed.read_bytes()
+    assert "probing audio" not in parallel.stderr  # no progress bar outside a terminal
