@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .cache import FILE as CACHE_FILE
 from .cache import BuildCache
 from .checks import check_feed, check_sources
 from .checks.artwork import probe_remote_images
 from .findings import Findings
-from .http import NetworkOptions
 from .load import load_episodes, load_show
 from .media import local_paths, remote_urls, resolve
 from .model import Episode, Published, Show
+from .options import Network
 from .probe import Probe, ProbeError, probe_many
 from .remote import RemoteCache, probe_all
 from .render import render_feed
@@ -43,31 +41,6 @@ def check_unique_guids(episodes: list[Episode], findings: Findings) -> None:
                 f"guid '{episode.guid}' is also the guid of {other.source}; every episode "
                 "needs its own (apps drop or merge episodes that share one)",
             )
-
-
-@dataclass(frozen=True)
-class Network:
-    """How to treat remote media: HTTP settings, the probe cache, redirects."""
-
-    options: NetworkOptions = NetworkOptions()
-    cache_dir: Path | None = None  # None: no cache
-    refresh: bool = False  # probe again even when the cache has the file
-    resolve_redirects: bool = False  # publish the URL a redirect leads to
-    jobs: int | None = None  # processes for probing local audio; None: one per CPU
-    progress: Callable[[int, int], None] | None = None  # called with (files probed so far, files to probe)
-
-
-def open_cache(network: Network, findings: Findings) -> BuildCache:
-    """The build cache of this network setting (none without a cache folder)."""
-    cache = BuildCache(network.cache_dir / CACHE_FILE if network.cache_dir else None)
-    if cache.problem:
-        findings.add("CACHE", (network.cache_dir or Path(".")).as_posix(), None, cache.problem)
-    return cache
-
-
-def default_cache_dir(folder: Path) -> Path:
-    """Beside the show folder, never inside output/ (which gets published)."""
-    return folder.resolve().parent / ".feedtool-cache"
 
 
 def probe_local(folder: Path, episodes: list[Episode], cache: BuildCache,

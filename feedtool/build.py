@@ -8,15 +8,15 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import chapters
-from .assemble import Assembled, Network, assemble, open_cache
 from .cache import BuildCache, digest
 from .findings import Aborted, Findings
-from .guard import guard, read_previous
-from .media import chapters_path
 from .model import MediaRef
-from .write import publish_file, write_atomic
+from .options import Network, open_cache
+
+if TYPE_CHECKING:
+    from .assemble import Assembled
 
 FEED_FILE = "feed.xml"
 
@@ -125,6 +125,10 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         key = fingerprint(folder, output, network, (sorted(allow_removal), allow_changes))
         if (result := _unchanged(cache, key, feed, now, findings)) is not None:
             return result
+    from .assemble import assemble  # the whole pipeline: imported only when there is work to do
+    from .guard import guard, read_previous
+    from .write import write_atomic
+
     assembled = assemble(folder, now, findings, feed.as_posix(), network, cache)
     if assembled is None or findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
@@ -152,6 +156,10 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
 def publish_media(folder: Path, output: Path, assembled: Assembled) -> int:
     """Put every file the feed points to into output/: media (unless served from a CDN),
     transcripts, and the generated JSON chapters. Returns how many files changed."""
+    from . import chapters
+    from .media import chapters_path
+    from .write import publish_file, write_atomic
+
     show = assembled.show
     media: list[MediaRef | None] = [show.image]
     site: list[MediaRef] = []

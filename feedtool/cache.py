@@ -15,9 +15,12 @@ import json
 import sqlite3
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .model import Chapter, MediaInfo
-from .probe import Probe
+
+if TYPE_CHECKING:
+    from .probe import Probe
 
 VERSION = "feedtool-cache-2"
 FILE = "build.sqlite"
@@ -87,6 +90,8 @@ class BuildCache:
         row = self.db.execute("SELECT size, mtime_ns, facts FROM media WHERE path = ?", (str(path),)).fetchone()
         if row is None or (row[0], row[1]) != key:
             return None, key
+        from .probe import Probe
+
         facts = json.loads(row[2])
         chapters = tuple(Chapter(**c) for c in facts["chapters"])
         return Probe(MediaInfo(**facts["info"]), facts["note"], chapters), key

@@ -50,8 +50,7 @@ def network_options(command):
 
 def network(folder: Path, timeout: float, refresh: bool, cache_dir: Path | None, no_cache: bool,
             jobs: int | None, quiet: bool, resolve_redirects: bool = False):
-    from .assemble import Network, default_cache_dir
-    from .http import NetworkOptions
+    from .options import Network, NetworkOptions, default_cache_dir
 
     cache = None if no_cache else (cache_dir or default_cache_dir(folder))
     progress = None if quiet or not sys.stderr.isatty() else Progress()
@@ -155,7 +154,8 @@ def build_command(
 def check_command(folder: Path, strict: bool, fmt: str, online: bool, now: datetime, timeout: float,
                   refresh: bool, cache_dir: Path | None, no_cache: bool, jobs: int | None, quiet: bool) -> None:
     """Check the show against the rules directories and apps enforce; write nothing."""
-    from .assemble import assemble, open_cache
+    from .assemble import assemble
+    from .options import open_cache
 
     findings = Findings()
     net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet)
@@ -192,8 +192,8 @@ def ping_command(folder: Path, feed_url: str | None, strict: bool, timeout: floa
     Run it after uploading the output folder.
     """
     from .findings import Aborted
-    from .http import NetworkOptions
     from .load import load_show
+    from .options import NetworkOptions
     from .ping import ping
 
     findings = Findings()
@@ -222,8 +222,8 @@ def ping_command(folder: Path, feed_url: str | None, strict: bool, timeout: floa
               help="The cache folder. Default: .feedtool-cache beside the show folder.")
 def clean_command(folder: Path, cache_dir: Path | None) -> None:
     """Delete the build cache (the next build probes and renders everything again)."""
-    from .assemble import default_cache_dir
     from .cache import FILE
+    from .options import default_cache_dir
 
     path = (cache_dir or default_cache_dir(folder)) / FILE
     if path.exists():

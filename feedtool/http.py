@@ -17,16 +17,11 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from .options import NetworkOptions
+
 USER_AGENT = "feedtool (+https://example.com/feedtool)"
 MAX_REDIRECTS = 5
 BLOCK = 8 * 1024  # bytes per range request unit; headers live in the first few blocks
-
-
-@dataclass(frozen=True)
-class NetworkOptions:
-    timeout: float = 20.0  # seconds to connect, and between bytes when reading
-    retries: int = 2  # for connection errors, timeouts and 5xx answers
-    backoff: float = 0.3  # seconds; doubles per retry
 
 
 class RemoteError(Exception):

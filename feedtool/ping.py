@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from .http import NetworkOptions, RemoteError, request
+from .http import RemoteError, request
+from .options import NetworkOptions
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from mutagen.mp4._atom import Atoms
 from mutagen.wave import WaveStreamInfo
 
 from .cache import BuildCache
-from .http import BLOCK, Head, HttpFile, NetworkOptions, RemoteError, head
+from .http import BLOCK, Head, HttpFile, RemoteError, head
 from .model import MediaInfo
+from .options import NetworkOptions
 from .probe import _frame_at, mime_for
 
 SCAN_LIMIT = 8 * 1024 * 1024  # bytes we may read to count the frames of a VBR MP3 without header

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from feedtool.http import NetworkOptions
+from feedtool.options import NetworkOptions
 from feedtool.probe import probe
 from feedtool.remote import probe_url
 

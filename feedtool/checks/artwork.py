@@ -14,8 +14,9 @@ from typing import BinaryIO
 from PIL import Image, UnidentifiedImageError
 
 from ..findings import Findings
-from ..http import HttpFile, NetworkOptions, RemoteError, head
+from ..http import HttpFile, RemoteError, head
 from ..model import MediaRef
+from ..options import NetworkOptions
 
 MIN_SIDE, MAX_SIDE = 1400, 3000
 MAX_BYTES = 512 * 1024  # advised; large art slows directories and apps

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from ..assemble import Assembled
 from ..findings import Findings
-from ..http import NetworkOptions, RemoteError, request
+from ..http import RemoteError, request
+from ..options import NetworkOptions
 
 # types a server may send for our enclosure types without confusing apps
 SAME_TYPE = {

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Generate a deterministic benchmark show of N episodes with real, distinct audio files.
+
+A few dozen base clips are encoded once with ffmpeg/lame (kept in bench/.corpus/base/);
+every episode's file is then derived in Python: MP3s are cut to a length by whole
+frames (their Xing header rewritten to match; about 10 % are VBR without any header,
+the case that needs a frame count), Ogg, Opus, FLAC and M4A files are retagged copies
+of base clips of many lengths, WAVs are written directly. Each file's true duration is
+recorded in truth.json beside the show. Needs ffmpeg and lame (Debian packages).
+
+Usage: python bench/make_corpus.py N [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import wave
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BASE = HERE / ".corpus" / "base"
+FF = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y"]
+RATE = 22050
+BASE_SECONDS = (1, 2, 3, 5, 8, 12, 17, 23, 30, 38, 45, 52, 60)
+# share of each format in the corpus (MP3 dominates real shows)
+MIX = [("mp3", 0.55), ("vbr", 0.10), ("m4a", 0.15), ("ogg", 0.05), ("opus", 0.05), ("flac", 0.05), ("wav", 0.05)]
+
+
+def run(cmd: list[str]) -> None:
+    subprocess.run(cmd, check=True)
+
+
+def speechlike(seconds: float, seed: int) -> bytes:
+    """Mono 16-bit PCM that varies like speech (so VBR encoders vary their bitrate)."""
+    rng = random.Random(seed)
+    out = bytearray()
+    for i in range(int(seconds * RATE)):
+        envelope = 0.6 if (i // (RATE // 4)) % 3 else 0.05
+        out += struct.pack("<h", int(rng.uniform(-1, 1) * 12000 * envelope))
+    return bytes(out)
+
+
+def make_base() -> None:
+    """Encode the base clips once."""
+    if (BASE / "done").exists():
+        return
+    BASE.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        long_wav = Path(tmp) / "long.wav"
+        with wave.open(str(long_wav), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(RATE)
+            out.writeframes(speechlike(65, 1))
+        run(["lame", "--quiet", "-m", "m", "-b", "32", str(long_wav), str(BASE / "long-cbr.mp3")])
+        run(["lame", "--quiet", "-m", "m", "-V", "6", "-t", str(long_wav), str(BASE / "long-vbr-noxing.mp3")])
+        for seconds in BASE_SECONDS:
+            cut = ["-t", str(seconds), "-i", str(long_wav)]
+            bitexact = ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact"]
+            run(FF + cut + ["-c:a", "aac", "-b:a", "24k", *bitexact, str(BASE / f"{seconds}.m4a")])
+            run(FF + cut + ["-c:a", "libvorbis", "-q:a", "0", *bitexact, str(BASE / f"{seconds}.ogg")])
+            run(FF + cut + ["-ar", "48000", "-c:a", "libopus", "-b:a", "12k", *bitexact, str(BASE / f"{seconds}.opus")])
+            run(FF + cut + ["-c:a", "flac", *bitexact, str(BASE / f"{seconds}.flac")])
+    (BASE / "done").write_text("ok\n")
+
+
+def mp3_frames(data: bytes) -> list[tuple[int, int]]:
+    """(offset, size) of every MPEG frame (MPEG-2 layer III here: 576 samples each)."""
+    rates = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
+    frames, pos = [], 0
+    while pos + 4 <= len(data):
+        if data[pos] == 0xFF and data[pos + 1] & 0xE0 == 0xE0:
+            bitrate = rates[data[pos + 2] >> 4] * 1000
+            size = 72 * bitrate // RATE + ((data[pos + 2] >> 1) & 1)
+            if size > 0:
+                frames.append((pos, size))
+                pos += size
+                continue
+        pos += 1
+    return frames
+
+
+def cut_mp3(data: bytes, frames: list[tuple[int, int]], count: int, xing: bool) -> bytes:
+    """The first `count` audio frames; with `xing`, the header frame first, rewritten to match."""
+    if xing:
+        head_at, head_size = frames[0]
+        header = bytearray(data[head_at : head_at + head_size])
+        tag = max(header.find(b"Xing"), header.find(b"Info"))
+        flags = struct.unpack(">I", header[tag + 4 : tag + 8])[0]
+        audio = frames[1 : 1 + count]
+        body = b"".join(data[o : o + s] for o, s in audio)
+        field = tag + 8
+        if flags & 1:
+            header[field : field + 4] = struct.pack(">I", len(audio))
+            field += 4
+        if flags & 2:
+            header[field : field + 4] = struct.pack(">I", len(body) + head_size)
+        return bytes(header) + body
+    return b"".join(data[o : o + s] for o, s in frames[:count])
+
+
+def retag(source: Path, target: Path, title: str) -> None:
+    """A copy that differs in its tags (a distinct file of the same audio)."""
+    import mutagen
+
+    shutil.copy(source, target)
+    audio = mutagen.File(target)
+    if audio.tags is None:
+        audio.add_tags()
+    key = "\xa9nam" if target.suffix == ".m4a" else "title"
+    audio.tags[key] = [title]
+    audio.save()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", type=int)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    out = args.out or HERE / ".corpus" / f"show-{args.n}"
+    if (out / "truth.json").exists():
+        print(f"{out} exists")
+        return 0
+    make_base()
+    cbr = (BASE / "long-cbr.mp3").read_bytes()
+    cbr_frames = mp3_frames(cbr)
+    vbr = (BASE / "long-vbr-noxing.mp3").read_bytes()
+    vbr_frames = mp3_frames(vbr)
+    rng = random.Random(args.n)
+    folder = out / "episodes"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "show.yaml").write_text(
+        "title: Benchmark Show\ndescription: A generated show for feedtool's benchmark.\n"
+        "link: https://example.com/bench/\nfeed_url: https://example.com/bench/feed.xml\nlanguage: en\n"
+        "author: Bench\nowner: {name: Bench, email: bench@example.com}\nimage: cover.png\n"
+        "categories: [Technology]\n"
+    )
+    shutil.copy(HERE.parent / "episodes" / "cover.png", folder / "cover.png")
+    truth = {}
+    kinds = [k for k, _ in MIX]
+    weights = [w for _, w in MIX]
+    for n in range(args.n):
+        kind = rng.choices(kinds, weights)[0]
+        stem = f"{n:05d}-episode"
+        if kind in ("mp3", "vbr"):
+            seconds = rng.uniform(1, 60)
+            count = max(1, int(seconds * RATE / 576))
+            if kind == "mp3":
+                data, frames = cbr, cbr_frames
+                name = f"{stem}.mp3"
+                (folder / name).write_bytes(cut_mp3(data, frames, count, xing=True))
+                truth[name] = count * 576 / RATE
+            else:
+                name = f"{stem}.mp3"
+                (folder / name).write_bytes(cut_mp3(vbr, vbr_frames, count, xing=False))
+                truth[name] = count * 576 / RATE
+        elif kind == "wav":
+            seconds = round(rng.uniform(1, 60), 2)
+            name = f"{stem}.wav"
+            with wave.open(str(folder / name), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(1)
+                w.setframerate(8000)
+                w.writeframes(bytes([128]) * int(seconds * 8000))
+            truth[name] = int(seconds * 8000) / 8000
+        else:
+            seconds = rng.choice(BASE_SECONDS)
+            name = f"{stem}.{kind}"
+            retag(BASE / f"{seconds}.{kind}", folder / name, f"Episode {n}")
+            truth[name] = float(seconds)
+        (folder / f"{stem}.md").write_text(
+            f"---\ntitle: \"{rng.choice(['News', 'Interview', 'Analysis', 'Report'])} from day {n}\"\n"
+            f"date: {2000 + n // 365 % 26}-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00Z\n"
+            f"episode: {n + 1}\n---\n\n"
+            f"Show notes for episode {n}. We talk about **topic {rng.randint(1, 999)}** with a guest.\n\n"
+            f"- Point one\n- Point two, with [a link](https://example.com/{n})\n"
+        )
+    (out / "truth.json").write_text(json.dumps(truth, indent=0, sort_keys=True))
+    print(f"made {args.n} episodes in {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

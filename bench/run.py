@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""feedtool's benchmark: time builds of generated shows and print them beside their floors.
+
+For each N (default 1,000 and 10,000) it makes the corpus (bench/make_corpus.py), then
+measures, as the median of several runs: a cold build, a rebuild with nothing changed,
+a rebuild after adding one episode, and a cold build with --jobs 1; the peak memory of
+the build's whole process tree; and, on the same files, the floors: a bare mutagen
+loop (one and two processes) and feedgen writing N plain items. It checks every
+duration in the feed against the corpus's true durations. Timings are printed, never
+asserted.
+
+Usage: python bench/run.py [N ...] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PYTHON = sys.executable
+NOW = "2030-01-01"
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes (Linux /proc)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    todo += [int(c) for c in children.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def timed(args: list[str]) -> tuple[float, int, str]:
+    """(seconds, peak tree RSS, stdout) of one command."""
+    peak = 0
+    start = time.perf_counter()
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss(process.pid))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    out, _ = process.communicate()
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(args)}")
+    return elapsed, peak, out
+
+
+def build(show: Path, output: Path, *extra: str) -> list[str]:
+    return [PYTHON, "-m", "feedtool", "build", "--episodes", str(show), "--output", str(output),
+            "--now", NOW, "-q", *extra]
+
+
+def duration_of(path: str) -> float:
+    import mutagen
+
+    return mutagen.File(path).info.length
+
+
+def mutagen_floor(files: list[str], processes: int) -> float:
+    start = time.perf_counter()
+    if processes == 1:
+        for path in files:
+            duration_of(path)
+    else:
+        with Pool(processes) as pool:
+            pool.map(duration_of, files, chunksize=64)
+    return time.perf_counter() - start
+
+
+def feedgen_floor(n: int) -> float:
+    from feedgen.feed import FeedGenerator
+
+    start = time.perf_counter()
+    feed = FeedGenerator()
+    feed.title("t")
+    feed.link(href="https://example.com/")
+    feed.description("d")
+    for i in range(n):
+        entry = feed.add_entry(order="append")
+        entry.title(f"Episode {i}")
+        entry.guid(f"guid-{i}")
+        entry.description(f"<p>Notes {i}</p>")
+        entry.enclosure(f"https://example.com/{i}.mp3", "1000", "audio/mpeg")
+    feed.rss_str(pretty=True)
+    return time.perf_counter() - start
+
+
+def check_durations(feed: Path, truth: dict[str, float]) -> tuple[int, float]:
+    from lxml import etree
+
+    ns = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd"}
+    worst, off = 0.0, 0
+    for item in etree.parse(str(feed)).iter("item"):
+        name = item.find("enclosure").get("url").rsplit("/", 1)[1]
+        error = abs(int(item.findtext("itunes:duration", namespaces=ns)) - truth[name])
+        worst = max(worst, error)
+        off += error > 1.0  # written as whole seconds: up to 0.5 s of rounding
+    return off, worst
+
+
+def bench(n: int, runs: int) -> dict:
+    subprocess.run([PYTHON, str(HERE / "make_corpus.py"), str(n)], check=True)
+    corpus = HERE / ".corpus" / f"show-{n}"
+    show, truth = corpus / "episodes", json.loads((corpus / "truth.json").read_text())
+    work = corpus / "work"
+    audio = sorted(str(p) for p in show.iterdir() if p.suffix != ".md" and p.name not in ("show.yaml", "cover.png"))
+    figures: dict[str, list[float]] = {k: [] for k in ("cold", "unchanged", "one_added", "jobs1", "memory")}
+    for _ in range(runs):
+        shutil.rmtree(work, ignore_errors=True)
+        cache = ["--cache-dir", str(work / "cache")]
+        seconds, peak, _ = timed(build(show, work / "out", *cache))
+        figures["cold"].append(seconds)
+        figures["memory"].append(peak)
+        seconds, _, out = timed(build(show, work / "out", *cache))
+        assert out == "", out  # -q: "unchanged" is not printed, nothing was rewritten
+        figures["unchanged"].append(seconds)
+        extra, extra_audio = show / "99999-added.md", show / "99999-added.mp3"
+        shutil.copy(show / "00000-episode.mp3", extra_audio)
+        extra.write_text("---\ntitle: Added\ndate: 2029-12-31\n---\nA new episode.\n")
+        try:
+            seconds, _, _ = timed(build(show, work / "out", *cache))
+            figures["one_added"].append(seconds)
+        finally:
+            extra.unlink()
+            extra_audio.unlink()
+        shutil.rmtree(work / "cache", ignore_errors=True)
+        seconds, _, _ = timed(build(show, work / "out-j1", "--no-cache", "--jobs", "1"))
+        figures["jobs1"].append(seconds)
+    off, worst = check_durations(work / "out-j1" / "feed.xml", truth)
+    floors = {
+        "mutagen_1": statistics.median(mutagen_floor(audio, 1) for _ in range(runs)),
+        "mutagen_2": statistics.median(mutagen_floor(audio, 2) for _ in range(runs)),
+        "feedgen": statistics.median(feedgen_floor(n) for _ in range(runs)),
+    }
+    result = {k: statistics.median(v) for k, v in figures.items()}
+    return {"n": n, **result, **floors, "durations_off": off, "worst_error": worst}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(f"feedtool benchmark: medians of {args.runs} runs, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    for n in args.n:
+        r = bench(n, args.runs)
+        floor = r["mutagen_2"] + r["feedgen"]
+        print(f"\nN = {n:,}")
+        print(f"  cold build            {r['cold']:7.2f} s   (floor: mutagen in 2 processes {r['mutagen_2']:.2f} s "
+              f"+ feedgen {r['feedgen']:.2f} s = {floor:.2f} s; ratio {r['cold'] / floor:.2f})")
+        print(f"  cold build, --jobs 1  {r['jobs1']:7.2f} s   (mutagen in 1 process {r['mutagen_1']:.2f} s)")
+        print(f"  unchanged rebuild     {r['unchanged']:7.2f} s")
+        print(f"  one episode added     {r['one_added']:7.2f} s")
+        print(f"  peak memory           {r['memory'] / 2**20:7.0f} MB  (the build's whole process tree)")
+        print(f"  durations             {r['durations_off']} of {n} off by more than 1 s; "
+              f"worst {r['worst_error']:.2f} s (whole seconds in the feed)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Settings of a build that many stages share, kept light so that a no-change rebuild
+can decide it has nothing to do without importing the whole pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import FILE as CACHE_FILE
+from .cache import BuildCache
+from .findings import Findings
+
+
+@dataclass(frozen=True)
+class NetworkOptions:
+    timeout: float = 20.0  # seconds to connect, and between bytes when reading
+    retries: int = 2  # for connection errors, timeouts and 5xx answers
+    backoff: float = 0.3  # seconds; doubles per retry
+
+
+@dataclass(frozen=True)
+class Network:
+    """How to treat remote media: HTTP settings, the probe cache, redirects."""
+
+    options: NetworkOptions = NetworkOptions()
+    cache_dir: Path | None = None  # None: no cache
+    refresh: bool = False  # probe again even when the cache has the file
+    resolve_redirects: bool = False  # publish the URL a redirect leads to
+    jobs: int | None = None  # processes for probing local audio; None: one per CPU
+    progress: Callable[[int, int], None] | None = None  # called with (files probed so far, files to probe)
+
+
+def open_cache(network: Network, findings: Findings) -> BuildCache:
+    """The build cache of this network setting (none without a cache folder)."""
+    cache = BuildCache(network.cache_dir / CACHE_FILE if network.cache_dir else None)
+    if cache.problem:
+        findings.add("CACHE", (network.cache_dir or Path(".")).as_posix(), None, cache.problem)
+    return cache
+
+
+def default_cache_dir(folder: Path) -> Path:
+    """Beside the show folder, never inside output/ (which gets published)."""
+    return folder.resolve().parent / ".feedtool-cache"
