@@ -59,7 +59,10 @@ def make_base() -> None:
             out.setsampwidth(2)
             out.setframerate(RATE)
             out.writeframes(speechlike(65, 1))
-        run(["lame", "--quiet", "-m", "m", "-b", "32", str(long_wav), str(BASE / "long-cbr.mp3")])
+        # ffmpeg writes a Xing/Info header even at low bitrates (lame leaves it out when it
+        # does not fit in one frame)
+        run(FF + ["-i", str(long_wav), "-c:a", "libmp3lame", "-b:a", "32k", "-write_xing", "1",
+                  "-id3v2_version", "0", "-fflags", "+bitexact", str(BASE / "long-cbr.mp3")])
         run(["lame", "--quiet", "-m", "m", "-V", "6", "-t", str(long_wav), str(BASE / "long-vbr-noxing.mp3")])
         for seconds in BASE_SECONDS:
             cut = ["-t", str(seconds), "-i", str(long_wav)]
@@ -93,6 +96,7 @@ def cut_mp3(data: bytes, frames: list[tuple[int, int]], count: int, xing: bool) 
         head_at, head_size = frames[0]
         header = bytearray(data[head_at : head_at + head_size])
         tag = max(header.find(b"Xing"), header.find(b"Info"))
+        assert tag > 0, "the base MP3 must start with a Xing/Info frame"
         flags = struct.unpack(">I", header[tag + 4 : tag + 8])[0]
         audio = frames[1 : 1 + count]
         body = b"".join(data[o : o + s] for o, s in audio)

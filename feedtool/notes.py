@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import re
 
+import cmarkgfm
 import nh3
-from markdown_it import MarkdownIt
+from cmarkgfm.cmark import Options
 
-_MARKDOWN = MarkdownIt("commonmark")
+# raw HTML passes CommonMark here and is then cleaned by the allowlist below
+_CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE
 
 # What podcast apps render (Apple: p, ol, ul, li, a) plus harmless structure; everything
 # else, including script, style, iframe, event handlers and javascript: URLs, is removed.
@@ -25,7 +27,7 @@ def to_html(markdown: str) -> str:
 
     `]]>` is escaped so the result can always sit inside a CDATA section.
     """
-    rendered = _MARKDOWN.render(markdown)
+    rendered = cmarkgfm.markdown_to_html(markdown, options=_CMARK_OPTIONS)
     clean = nh3.clean(
         rendered,
         tags=ALLOWED_TAGS,
@@ -37,13 +39,13 @@ def to_html(markdown: str) -> str:
     return clean.strip().replace("]]>", "]]&gt;")
 
 
-def first_paragraph(markdown: str) -> str:
-    """The first paragraph as plain text (what apps show under the title)."""
-    tokens = _MARKDOWN.parse(markdown)
-    for index, token in enumerate(tokens):
-        if token.type == "paragraph_open" and index + 1 < len(tokens):
-            return plain_text(_MARKDOWN.renderer.render(tokens[index : index + 3], _MARKDOWN.options, {}))
-    return ""
+def first_paragraph(html_text: str) -> str:
+    """The first paragraph of rendered notes, as plain text (what apps show under the title)."""
+    match = _PARAGRAPH.search(html_text)
+    return plain_text(match.group(1)) if match else ""
+
+
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 
 
 def plain_text(fragment: str) -> str:

@@ -194,21 +194,36 @@ def count_mp3_duration(path: Path, start: int) -> float | None:
 
 
 def count_mp3_duration_in(data: mmap.mmap | bytes, start: int) -> float | None:
-    """The frame walk over bytes in memory (a mapped file, or bytes read over HTTP)."""
+    """The frame walk over bytes in memory (a mapped file, or bytes read over HTTP).
+
+    A header counts only if the next frame (or the end) follows it, as a stray 0xFFE bit
+    pattern inside tag or padding bytes would not. Headers are decoded through a small
+    table keyed by their bytes, which keeps the walk fast enough for every file.
+    """
     pos, end, samples, rate = start, len(data), 0, 0
+    known: dict[int, tuple[int, int, int] | None] = {}
+
+    def frame(at: int) -> tuple[int, int, int] | None:
+        if at + 4 > end or data[at] != 0xFF:
+            return None
+        key = data[at + 1] << 8 | data[at + 2]
+        if key not in known:
+            known[key] = _frame_at(data, at)
+        return known[key]
+
+    current = frame(pos)
     while pos < end:
-        frame = _frame_at(data, pos)
-        # a header counts only if the next frame (or the end) follows it, as a
-        # stray 0xFFE bit pattern inside tag or padding bytes would not
-        if frame and (pos + frame[0] >= end or _frame_at(data, pos + frame[0])):
-            pos += frame[0]
-            samples += frame[1]
-            rate = frame[2]
+        if current and (pos + current[0] >= end or (following := frame(pos + current[0]))):
+            pos += current[0]
+            samples += current[1]
+            rate = current[2]
+            current = following if pos < end else None
             continue
         next_sync = data.find(b"\xff", pos + 1)
         if next_sync < 0:
             break
         pos = next_sync
+        current = frame(pos)
     return samples / rate if rate else None
 
 

@@ -129,7 +129,7 @@ def _add_item(entry: FeedEntry, item: Published, findings: Findings) -> None:
     entry.enclosure(episode.audio.url, str(media.length), media.mime)
 
     body = notes.to_html(episode.notes)
-    short = episode.summary or notes.first_paragraph(episode.notes) or episode.title
+    short = episode.summary or notes.first_paragraph(body) or episode.title
     if len(body.encode()) <= DESCRIPTION_LIMIT:
         description = body or html.escape(short, quote=False)
     else:
