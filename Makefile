@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: build test clean
+.PHONY: build test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ build: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check feedtool tests tools
 	$(BIN)/python -m pytest -q
+
+# the benchmark (needs Debian's ffmpeg and lame to make its corpus; takes a few minutes)
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) output

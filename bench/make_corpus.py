@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 BASE = HERE / ".corpus" / "base"
 FF = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y"]
 RATE = 22050
-BASE_SECONDS = (1, 2, 3, 5, 8, 12, 17, 23, 30, 38, 45, 52, 60)
+BASE_SECONDS = (2, 3, 5, 8, 12, 17, 23, 30, 38, 45, 52, 60)
 # share of each format in the corpus (MP3 dominates real shows)
 MIX = [("mp3", 0.55), ("vbr", 0.10), ("m4a", 0.15), ("ogg", 0.05), ("opus", 0.05), ("flac", 0.05), ("wav", 0.05)]
 
@@ -154,7 +154,7 @@ def main() -> int:
         kind = rng.choices(kinds, weights)[0]
         stem = f"{n:05d}-episode"
         if kind in ("mp3", "vbr"):
-            seconds = rng.uniform(1, 60)
+            seconds = rng.uniform(1.5, 60)
             count = max(1, int(seconds * RATE / 576))
             if kind == "mp3":
                 data, frames = cbr, cbr_frames
@@ -166,7 +166,7 @@ def main() -> int:
                 (folder / name).write_bytes(cut_mp3(vbr, vbr_frames, count, xing=False))
                 truth[name] = count * 576 / RATE
         elif kind == "wav":
-            seconds = round(rng.uniform(1, 60), 2)
+            seconds = round(rng.uniform(1.5, 60), 2)
             name = f"{stem}.wav"
             with wave.open(str(folder / name), "wb") as w:
                 w.setnchannels(1)

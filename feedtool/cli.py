@@ -49,10 +49,10 @@ def network_options(command):
 
 
 def network(folder: Path, timeout: float, refresh: bool, cache_dir: Path | None, no_cache: bool,
-            jobs: int | None, quiet: bool, resolve_redirects: bool = False):
+            jobs: int | None, quiet: bool, resolve_redirects: bool = False, output: Path | None = None):
     from .options import Network, NetworkOptions, default_cache_dir
 
-    cache = None if no_cache else (cache_dir or default_cache_dir(folder))
+    cache = None if no_cache else (cache_dir or default_cache_dir(folder, output))
     progress = None if quiet or not sys.stderr.isatty() else Progress()
     return Network(NetworkOptions(timeout=timeout), cache, refresh, resolve_redirects, jobs, progress)
 
@@ -125,7 +125,7 @@ def build_command(
     from .build import build
 
     findings = Findings()
-    net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet, resolve_redirects)
+    net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet, resolve_redirects, output)
     try:
         result = build(folder, output, now, findings, previous, frozenset(allow_removal), allow_changes, net)
     finally:
@@ -211,7 +211,9 @@ def ping_command(folder: Path, feed_url: str | None, strict: bool, timeout: floa
             click.echo(f"pinged {result.kind} {result.target}: {result.detail}")
         else:
             failed += 1
-            click.echo(f"warning PING-FAILED {show.source}: {result.kind} {result.target}: {result.detail}", err=True)
+            line = show.lines.get("hub" if result.kind == "hub" else "pings")
+            where = f"{show.source}:{line}" if line else show.source
+            click.echo(f"warning PING-FAILED {where}: {result.kind} {result.target}: {result.detail}", err=True)
     if failed and strict:
         raise SystemExit(1)
 

@@ -104,7 +104,10 @@ def choice(*allowed: str) -> Callable[[Node], str]:
 
 def url(node: Node, schemes: tuple[str, ...] = ("http", "https")) -> str:
     value = scalar(node)
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed [IPv6] host
+        raise FieldError(f"'{value}' is not a valid URL") from None
     if parts.scheme not in schemes or not parts.netloc:
         wanted = " or ".join(f"{s}://" for s in schemes)
         raise FieldError(f"expected an absolute URL starting with {wanted}, got '{value}'")
@@ -112,7 +115,8 @@ def url(node: Node, schemes: tuple[str, ...] = ("http", "https")) -> str:
 
 
 def is_url(value: str) -> bool:
-    return urlsplit(value).scheme in ("http", "https")
+    """Whether a value is meant as an http(s) URL (it may still be a malformed one)."""
+    return value.lower().startswith(("http://", "https://"))
 
 
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 from dataclasses import dataclass
 
 import requests
@@ -45,12 +46,14 @@ def session(options: NetworkOptions) -> requests.Session:
         total=options.retries, connect=options.retries, read=options.retries, status=options.retries,
         backoff_factor=options.backoff, status_forcelist=(500, 502, 503, 504),
         allowed_methods=frozenset({"HEAD", "GET"}), raise_on_status=False, redirect=MAX_REDIRECTS,
+        respect_retry_after_header=False,  # a server's "Retry-After: 3600" must not stall a build
     )
     adapter = HTTPAdapter(max_retries=retry)
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     s.max_redirects = MAX_REDIRECTS
     s.headers["User-Agent"] = USER_AGENT
+    s.headers["Accept-Encoding"] = "identity"  # sizes and byte ranges must be of the file itself
     cached[options] = s
     _local.sessions = cached
     return s
@@ -67,14 +70,18 @@ def request(method: str, url: str, options: NetworkOptions, **kwargs) -> request
     except requests.ConnectionError as exc:
         reason = exc.args[0] if exc.args else exc
         reason = getattr(reason, "reason", reason)  # urllib3 wraps the cause after its retries
+        if isinstance(reason, urllib3.exceptions.NameResolutionError):
+            raise RemoteError("REMOTE-UNREACHABLE", "cannot connect: the host name is not found") from None
+        if isinstance(reason, urllib3.exceptions.NewConnectionError):
+            raise RemoteError("REMOTE-UNREACHABLE", "cannot connect: the connection was refused") from None
         if isinstance(reason, urllib3.exceptions.TimeoutError):
             raise RemoteError(
                 "REMOTE-UNREACHABLE",
                 f"no answer within {options.timeout:g} s, {options.retries + 1} tries (see --timeout)",
             ) from None
         raise RemoteError("REMOTE-UNREACHABLE", f"cannot connect: {str(reason)[:160]}") from None
-    except requests.RequestException as exc:
-        raise RemoteError("REMOTE-UNREACHABLE", f"request failed: {exc}") from None
+    except (requests.RequestException, urllib3.exceptions.HTTPError, ValueError) as exc:
+        raise RemoteError("REMOTE-UNREACHABLE", f"not a usable URL, or the request failed: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,8 @@ class Head:
 
 def head(url: str, options: NetworkOptions) -> Head:
     response = request("HEAD", url, options, allow_redirects=True)
-    if response.status_code in (405, 501):  # HEAD not allowed: learn the size from a 1-byte range
+    no_length = response.status_code < 300 and not (response.headers.get("Content-Length") or "").isdigit()
+    if response.status_code in (405, 501) or no_length:  # learn the size from a 1-byte range
         response = request("GET", url, options, headers={"Range": "bytes=0-0"}, stream=True)
         response.close()
         if response.status_code == 206:
@@ -123,6 +131,7 @@ class HttpFile(io.RawIOBase):
         self.max_bytes = max_bytes  # refuse to fetch more than this in all
         self.fetched = 0
         self.requests = 0
+        self.deadline = time.monotonic() + options.timeout * 3  # for the whole file, however it trickles
         self._position = 0
         self._blocks: dict[int, bytes] = {}
 
@@ -160,6 +169,15 @@ class HttpFile(io.RawIOBase):
         return chunk
 
     def _fetch(self, first: int, last: int) -> None:
+        """Fetch blocks first..last in one range request; a broken transfer is tried again once."""
+        try:
+            self._fetch_once(first, last)
+        except RemoteError as exc:
+            if "broke off" not in str(exc):
+                raise
+            self._fetch_once(first, last)
+
+    def _fetch_once(self, first: int, last: int) -> None:
         start, stop = first * BLOCK, min(self.size, (last + 1) * BLOCK) - 1
         if self.max_bytes is not None and self.fetched + stop - start + 1 > self.max_bytes:
             raise RemoteError("REMOTE-ESTIMATE", f"reading it would take more than {self.max_bytes} bytes")
@@ -182,13 +200,30 @@ class HttpFile(io.RawIOBase):
                 raise RemoteError(
                     "REMOTE-LENGTH", f"its Content-Length says {self.size} bytes but Content-Range says {total}"
                 )
-            data = response.raw.read(stop - start + 1, decode_content=True)
+            data = bytearray()
+            wanted = stop - start + 1
+            # read1 returns what has arrived: the read timeout is per byte, and a server that
+            # trickles must still finish by the deadline
+            while len(data) < wanted and time.monotonic() < self.deadline:
+                piece = response.raw.read1(min(65536, wanted - len(data)), decode_content=True)
+                if not piece:
+                    break
+                data += piece
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise RemoteError("REMOTE-UNREACHABLE", f"the transfer broke off: {exc}") from None
+            if time.monotonic() >= self.deadline:
+                raise RemoteError(
+                    "REMOTE-UNREACHABLE", f"too slow: {len(data)} of {wanted} bytes in {self.options.timeout * 3:g} s"
+                ) from None
+            raise RemoteError("REMOTE-UNREACHABLE", f"the transfer broke off ({type(exc).__name__})") from None
         finally:
             response.close()
+        if time.monotonic() >= self.deadline and len(data) < wanted:
+            raise RemoteError(
+                "REMOTE-UNREACHABLE", f"too slow: {len(data)} of {wanted} bytes in {self.options.timeout * 3:g} s"
+            )
         if len(data) != stop - start + 1:
             raise RemoteError("REMOTE-LENGTH", f"sent {len(data)} bytes for a {stop - start + 1}-byte range")
+        data = bytes(data)
         self.fetched += len(data)
         self.requests += 1
         for index, block in enumerate(range(first, last + 1)):

@@ -13,7 +13,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 from . import fields as f
 from . import podcast20 as pc20
@@ -400,7 +400,7 @@ def _transcript(ctx: _Context, shown: str, item: dict) -> Transcript | None:
     if not value or ("url" in item and "file" in item):
         ctx.findings.add("TRANSCRIPT", shown, line, "transcript: give either 'file' or 'url'")
         return None
-    mime = item.get("type") or TRANSCRIPT_TYPES.get(posixpath.splitext(value.split("?")[0])[1].lower())
+    mime = item.get("type") or TRANSCRIPT_TYPES.get(posixpath.splitext(_url_path(value))[1].lower())
     if mime is None:
         ctx.findings.add(
             "TRANSCRIPT", shown, line,
@@ -415,11 +415,24 @@ def _transcript(ctx: _Context, shown: str, item: dict) -> Transcript | None:
     return Transcript(ref, mime, item.get("language"), item.get("rel")) if ref else None
 
 
+def _url_path(value: str) -> str:
+    """The path part of a URL (or the value itself), without query or fragment."""
+    try:
+        return urlsplit(value).path
+    except ValueError:
+        return value
+
+
 def _one_audio(ctx: _Context, shown: str, value: str, line: int | None) -> MediaRef | None:
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", value) and not f.is_url(value):
         ctx.findings.add("ENC-URL", shown, line, f"audio: '{value}' is not an http(s) URL")
         return None
     if f.is_url(value):
+        try:
+            urlsplit(value).port  # noqa: B018 - parses the host part: refuse a malformed URL here
+        except ValueError:
+            ctx.findings.add("ENC-URL", shown, line, f"audio: '{value}' is not a valid URL")
+            return None
         return MediaRef(value, None, line)
     rel = local_path(ctx, value, shown, line, "audio")
     return MediaRef(media_url(ctx.media_base_url, rel), rel, line) if rel else None

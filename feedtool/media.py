@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from . import chapters as chapter_files
 from . import transcripts
@@ -33,7 +33,7 @@ def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings,
     """One audio file's facts, from the probes done beforehand in parallel (`local`, `remote`)."""
     line = ref.line or 1
     if ref.path is None:
-        mime = mime_for(ref.url.split("?", 1)[0])
+        mime = mime_for(urlsplit(ref.url).path)
         if mime is None:
             findings.add(
                 "AUDIO-FORMAT", episode.source, line,

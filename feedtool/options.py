@@ -39,6 +39,10 @@ def open_cache(network: Network, findings: Findings) -> BuildCache:
     return cache
 
 
-def default_cache_dir(folder: Path) -> Path:
-    """Beside the show folder, never inside output/ (which gets published)."""
-    return folder.resolve().parent / ".feedtool-cache"
+def default_cache_dir(folder: Path, output: Path | None = None) -> Path:
+    """Beside the show folder, never inside output/ (which gets published): when the
+    output folder holds the show folder's parent, the cache goes into the show folder."""
+    beside = folder.resolve().parent / ".feedtool-cache"
+    if output is not None and beside.is_relative_to(output.resolve()):
+        return folder.resolve() / ".feedtool-cache"
+    return beside

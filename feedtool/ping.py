@@ -30,10 +30,11 @@ def ping_url(template: str, feed_url: str) -> str:
 
 
 def ping(feed_url: str, hubs: tuple[str, ...], pings: tuple[str, ...], options: NetworkOptions) -> list[PingResult]:
-    """POST a WebSub publish notification to each hub, GET each ping URL; report each answer."""
+    """POST a WebSub publish notification to each hub and to each ping URL; report each answer."""
     results = []
-    calls = [("hub", hub, "POST", {"data": {"hub.mode": "publish", "hub.url": feed_url}}) for hub in hubs]
-    calls += [("ping", ping_url(p, feed_url), "GET", {}) for p in pings]
+    notification = {"data": {"hub.mode": "publish", "hub.url": feed_url}}
+    calls = [("hub", hub, "POST", notification) for hub in hubs]
+    calls += [("ping", ping_url(p, feed_url), "POST", notification) for p in pings]
     for kind, url, method, extra in calls:
         try:
             answer = request(method, url, options, **extra)

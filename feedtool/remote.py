@@ -13,6 +13,7 @@ import os
 import struct
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from urllib.parse import urlsplit
 
 from mutagen.flac import StreamInfo as FlacStreamInfo
 from mutagen.mp3 import BitrateMode, MPEGInfo
@@ -92,7 +93,7 @@ def _ogg(handle: HttpFile) -> tuple[float, str, None]:
         codec, rate, skip = "Opus", 48000, struct.unpack("<H", packet[10:12])[0]
     else:
         raise RemoteError("AUDIO-UNREADABLE", "an Ogg stream that is neither Vorbis nor Opus")
-    for window in (4 * BLOCK, 70_000):  # a page is at most 65,307 bytes
+    for window in (BLOCK, 70_000):  # the last page is usually small; a page is at most 65,307 bytes
         handle.seek(max(0, handle.size - window))
         tail = handle.read()
         end = len(tail)
@@ -104,21 +105,28 @@ def _ogg(handle: HttpFile) -> tuple[float, str, None]:
     raise RemoteError("AUDIO-UNREADABLE", "no final Ogg page found")
 
 
-def _same_bitrate_everywhere(handle: HttpFile, info: MPEGInfo) -> bool:
-    """Sample frames at a few places: a CBR file without header has the same bitrate throughout."""
+def _sample_bitrates(handle: HttpFile, info: MPEGInfo) -> tuple[bool, float]:
+    """Sample frames at a few places: (all at the first frame's bitrate, their mean bitrate).
+
+    A CBR file without header has one bitrate throughout; for a VBR one, the mean of
+    the samples gives a far better estimate than the first frame alone.
+    """
+    rates: list[float] = []
     for fraction in (0.23, 0.41, 0.58, 0.77, 0.93):  # irregular, so no periodic structure hides a change
-        handle.seek(int(info.frame_offset + (handle.size - info.frame_offset) * fraction))
-        window = handle.read(BLOCK // 2)
+        at = int(info.frame_offset + (handle.size - info.frame_offset) * fraction)
+        handle.seek(at - at % BLOCK)  # one whole block: a window across two blocks would cost both
+        window = handle.read(BLOCK)
         pos = next((p for p in range(len(window) - 4) if _chained(window, p)), None)
         while pos is not None and pos + 4 <= len(window):  # every whole frame in the window
             frame = _frame_at(window, pos)
-            if frame is None:
+            if frame is None or pos + frame[0] > len(window):
                 break
-            rate = frame[0] * 8 * frame[2] / frame[1]  # bytes per frame → bits per second
-            if abs(rate - info.bitrate) > 0.02 * info.bitrate:
-                return False
+            rates.append(frame[0] * 8 * frame[2] / frame[1])  # bytes per frame → bits per second
             pos += frame[0]
-    return True
+    if not rates:
+        return True, float(info.bitrate)
+    same = all(abs(rate - info.bitrate) <= 0.02 * info.bitrate for rate in rates)
+    return same, sum(rates) / len(rates)
 
 
 def _chained(data: bytes, pos: int) -> bool:
@@ -138,8 +146,9 @@ def _scan(handle: HttpFile, start: int) -> float:
 def probe_url(url: str, options: NetworkOptions, known: Head | None = None) -> tuple[Head, RemoteProbe]:
     """HEAD the URL, then read the stream information through byte ranges."""
     facts = known or head(url, options)
-    suffix = os.path.splitext(url.split("?", 1)[0])[1].lower()
-    mime = mime_for(url.split("?", 1)[0])
+    path = urlsplit(url).path
+    suffix = os.path.splitext(path)[1].lower()
+    mime = mime_for(path)
     if mime is None:
         raise RemoteError("AUDIO-FORMAT", f"cannot tell the audio type from its extension '{suffix}'")
     if not facts.length:
@@ -153,15 +162,17 @@ def probe_url(url: str, options: NetworkOptions, known: Head | None = None) -> t
         raise RemoteError("AUDIO-UNREADABLE", f"not readable {suffix[1:].upper()} audio ({exc})") from None
     note, estimated = None, False
     if isinstance(info, MPEGInfo) and info.bitrate_mode is BitrateMode.UNKNOWN:
-        if not _same_bitrate_everywhere(handle, info):
+        constant, mean_rate = _sample_bitrates(handle, info)
+        if not constant:
             if facts.length <= SCAN_LIMIT:
                 duration = _scan(handle, info.frame_offset)
                 note = f"VBR MP3 without Xing/VBRI header: read all {facts.length} bytes to count its frames"
             else:
                 estimated = True
+                duration = (facts.length - info.frame_offset) * 8 / mean_rate
                 note = (f"VBR MP3 without Xing/VBRI header and over {SCAN_LIMIT // 2**20} MiB: its duration "
-                        f"({duration:.0f} s) is an estimate; add 'duration:' to the front matter, or re-encode "
-                        "it with a Xing header")
+                        f"({duration:.0f} s, from the bitrate of sampled frames) is an estimate; add "
+                        "'duration:' to the front matter, or re-encode it with a Xing header")
     if duration <= 0:
         raise RemoteError("AUDIO-UNREADABLE", "the audio has no length")
     bitrate = round(facts.length * 8 / duration)
@@ -192,9 +203,14 @@ class RemoteCache:
 
     def get(self, url: str, facts: Head) -> RemoteProbe | None:
         entry = self.entries.get(url)
-        if not entry or (facts.etag, facts.last_modified, facts.length) != tuple(entry["key"]):
-            return None
-        return RemoteProbe(MediaInfo(**entry["info"]), 0, entry["final_url"], entry["note"], entry["estimated"])
+        if not (facts.etag or facts.last_modified):
+            return None  # nothing tells a replaced file of the same size apart: probe again
+        try:
+            if not entry or (facts.etag, facts.last_modified, facts.length) != tuple(entry["key"]):
+                return None
+            return RemoteProbe(MediaInfo(**entry["info"]), 0, entry["final_url"], entry["note"], entry["estimated"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None  # a damaged entry is only a slower build
 
     def put(self, url: str, facts: Head, result: RemoteProbe) -> None:
         self.changed[url] = {"key": [facts.etag, facts.last_modified, facts.length], "info": asdict(result.info),

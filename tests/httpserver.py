@@ -9,6 +9,11 @@ Fault modes are chosen by the first path segment:
   /flaky/…         answers the first request for each path with 500, then normally
   /loop/…          redirects to itself
   /redirect/…      redirects (301) to the same path without the prefix
+  /retryafter/…    answers 503 with Retry-After: 3600
+  /trickle/…       sends bodies one byte every 20 ms
+  /cutfirst/…      breaks off the first GET of each path halfway, then answers normally
+  /gzip/…          gzips whole bodies (Content-Encoding) when the client accepts it
+  /nolength/…      HEAD answers without Content-Length
   /status/NNN      answers with that status
   /ping…, /notify… answer 200 (ping services); POSTs anywhere are recorded in `posts`
 Bytes sent per path are counted in `served`.
@@ -16,6 +21,7 @@ Bytes sent per path are counted in `served`.
 
 from __future__ import annotations
 
+import gzip
 import mimetypes
 import re
 import threading
@@ -27,7 +33,8 @@ from pathlib import Path
 TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a", ".ogg": "audio/ogg", ".opus": "audio/ogg",
          ".flac": "audio/flac", ".wav": "audio/wav", ".xml": "application/rss+xml", ".png": "image/png",
          ".jpg": "image/jpeg", ".vtt": "text/vtt", ".json": "application/json"}
-MODES = {"norange", "wronglength", "badtype", "nohead", "slow", "flaky", "loop", "redirect"}
+MODES = {"norange", "wronglength", "badtype", "nohead", "slow", "flaky", "loop", "redirect", "retryafter",
+         "trickle", "cutfirst", "gzip", "nolength"}
 
 
 class TestServer:
@@ -71,6 +78,12 @@ class TestServer:
                     return
                 if mode == "slow":
                     time.sleep(3)
+                if mode == "retryafter":
+                    self.send_response(503)
+                    self.send_header("Retry-After", "3600")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if mode == "flaky" and path not in server._seen:
                     server._seen.add(path)
                     self.send_error(500)
@@ -102,17 +115,34 @@ class TestServer:
                     chunk = data
                     self.send_response(200)
                     self.send_header("Accept-Ranges", "none" if mode == "norange" else "bytes")
+                if mode == "gzip" and "gzip" in self.headers.get("Accept-Encoding", ""):
+                    chunk = gzip.compress(chunk, mtime=0)
+                    self.send_header("Content-Encoding", "gzip")
                 length = len(chunk) + (10 if mode == "wronglength" and not body else 0)
                 self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(length))
+                if not (mode == "nolength" and not body):
+                    self.send_header("Content-Length", str(length))
                 self.send_header("ETag", f'"{len(data)}-{int(file.stat().st_mtime_ns)}"')
                 self.end_headers()
-                if body:
-                    try:
+                if not body:
+                    return
+                try:
+                    if mode == "cutfirst" and ("cut", path) not in server._seen:
+                        server._seen.add(("cut", path))
+                        self.wfile.write(chunk[: len(chunk) // 2])
+                        self.wfile.flush()
+                        self.connection.shutdown(2)
+                        return
+                    if mode == "trickle":
+                        for byte in range(len(chunk)):
+                            self.wfile.write(chunk[byte : byte + 1])
+                            self.wfile.flush()
+                            time.sleep(0.02)
+                    else:
                         self.wfile.write(chunk)
-                        server.served[path] += len(chunk)
-                    except (BrokenPipeError, ConnectionResetError):
-                        pass
+                    server.served[path] += len(chunk)
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    pass
 
         self.posts: list[tuple[str, str]] = []
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -32,8 +32,9 @@ def image_facts(handle: BinaryIO | Path, verify: bool) -> tuple[int, int, str, b
     """(width, height, mode, has alpha) of an image; ArtError when it is not a usable image."""
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's own warnings (odd TIFF tags…) are not ours to print
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(handle) as art:
+            with Image.open(handle, formats=("JPEG", "PNG")) as art:
                 facts = (art.width, art.height, art.mode,
                          art.mode in ("RGBA", "LA", "PA") or "transparency" in art.info)
                 if verify:
@@ -41,7 +42,9 @@ def image_facts(handle: BinaryIO | Path, verify: bool) -> tuple[int, int, str, b
                 return facts
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ArtError("ART-SIZE", f"is far too large for artwork ({exc})") from None
-    except (OSError, UnidentifiedImageError, SyntaxError) as exc:
+    except UnidentifiedImageError:
+        raise ArtError("IMAGE-TYPE", "is not a JPEG or PNG image") from None
+    except (OSError, SyntaxError) as exc:
         raise ArtError("IMAGE-TYPE", f"is damaged or not an image ({exc})") from None
 
 
@@ -52,8 +55,10 @@ def probe_remote_images(urls: list[str], options: NetworkOptions) -> dict[str, t
     def one(url: str):
         try:
             facts = head(url, options)
-            if not facts.length:
+            if facts.length is None:
                 raise RemoteError("REMOTE-LENGTH", "the server sends no Content-Length")
+            if facts.length == 0:
+                raise RemoteError("REMOTE-LENGTH", "the server sends an empty file")
             handle = HttpFile(facts.url, facts.length, options, max_bytes=2 * 1024 * 1024)
             return (*image_facts(handle, verify=False), facts.length)
         except (RemoteError, ArtError) as exc:

@@ -69,7 +69,10 @@ def _check(target: Target, options: NetworkOptions) -> list[tuple[str, str]]:
             return [("REMOTE-STATUS", f"answers HTTP {answer.status_code} {answer.reason}")]
         else:
             length = answer.headers.get("Content-Length")
-            if target.length and length and length.isdigit() and int(length) != target.length:
+            if target.length and not (length or "").isdigit():
+                problems.append(("REMOTE-LENGTH", "answers HEAD without a Content-Length; apps use it to show and "
+                                 "check downloads"))
+            elif target.length and int(length) != target.length:
                 problems.append(("REMOTE-LENGTH", f"Content-Length is {length}, the feed says {target.length} bytes"))
             kind = (answer.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             if target.type and kind not in SAME_TYPE.get(target.type, {target.type}):
