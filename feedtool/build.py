@@ -34,13 +34,21 @@ class BuildResult:
 def fingerprint(folder: Path, output: Path, network: Network, options: tuple) -> str | None:
     """A hash of every file in the show folder (name, size, mtime) and the options, or None
     when the folder cannot be listed. Equal fingerprints mean nothing to rebuild."""
-    entries = []
+    entries: list[tuple[str, int, int]] = []
+
+    def walk(directory: str, prefix: str) -> None:
+        with os.scandir(directory) as scan:
+            for entry in sorted(scan, key=lambda e: e.name):
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    walk(entry.path, prefix + entry.name + "/")
+                else:
+                    stat = entry.stat()
+                    entries.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns))
+
     try:
-        for root, dirs, files in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                stat = os.stat(os.path.join(root, name))
-                entries.append((os.path.relpath(os.path.join(root, name), folder), stat.st_size, stat.st_mtime_ns))
+        walk(str(folder), "")
     except OSError:
         return None
     return digest(BUILD_VERSION, str(output.resolve()), network.resolve_redirects, options, entries)

@@ -47,6 +47,7 @@ class BuildCache:
         self.path = path
         self.problem: str | None = None  # why an existing cache was discarded, for a warning
         self.db: sqlite3.Connection | None = None
+        self._media: dict[str, tuple] | None = None
         if path is None:
             return
         try:
@@ -87,7 +88,9 @@ class BuildCache:
         key = (stat.st_size, stat.st_mtime_ns)
         if self.db is None:
             return None, key
-        row = self.db.execute("SELECT size, mtime_ns, facts FROM media WHERE path = ?", (str(path),)).fetchone()
+        if self._media is None:  # one query for all, rather than one per file
+            self._media = {row[0]: row[1:] for row in self.db.execute("SELECT path, size, mtime_ns, facts FROM media")}
+        row = self._media.get(str(path))
         if row is None or (row[0], row[1]) != key:
             return None, key
         from .probe import Probe

@@ -62,14 +62,15 @@ def snapshot(xml: bytes) -> Snapshot:
 
     items: dict[str, PreviousItem] = {}
     for item in channel.iterfind("item"):
-        guid = first(item, "guid/text()") or first(item, "enclosure/@url")  # apps fall back to the URL
+        enclosure = item.find("enclosure")
+        url = (enclosure.get("url") or "").strip() if enclosure is not None else ""
+        guid = (item.findtext("guid") or "").strip() or url  # apps fall back to the enclosure URL
         if guid and guid not in items:  # with duplicate guids, apps keep one episode: the first
             try:
-                published = parsedate_to_datetime(first(item, "pubDate/text()") or "")
+                published = parsedate_to_datetime((item.findtext("pubDate") or "").strip())
             except (TypeError, ValueError):
                 published = None
-            items[guid] = PreviousItem(first(item, "title/text()") or "", first(item, "enclosure/@url") or "",
-                                       published)
+            items[guid] = PreviousItem((item.findtext("title") or "").strip(), url, published)
     return Snapshot(
         feed_url=first(channel, "atom:link[@rel='self']/@href"),
         podcast_guid=first(channel, "podcast:guid/text()"),

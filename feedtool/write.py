@@ -35,7 +35,8 @@ def publish_file(source: Path, target: Path) -> bool:
     Returns False when the target already is that file (or an identical-looking copy),
     so rebuilds stay cheap.
     """
-    source = source.resolve()  # link the file, never a symlink to it
+    if source.is_symlink():
+        source = source.resolve()  # link the file, never a symlink to it
     if target.exists():
         if os.path.samefile(source, target):
             return False
