@@ -54,7 +54,7 @@ def fingerprint(folder: Path, output: Path, network: Network, options: tuple) ->
     return digest(BUILD_VERSION, str(output.resolve()), network.resolve_redirects, options, entries)
 
 
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 
 
 def build(
@@ -94,6 +94,9 @@ def _unchanged(cache: BuildCache, key: str | None, feed: Path, now: datetime, fi
         return None
     if last["valid_from"] and now < datetime.fromisoformat(last["valid_from"]):
         return None
+    site = feed.parent
+    if not all(os.path.exists(site / name) for name in last["files"]):  # someone cleaned output/
+        return None
     for finding in last["findings"]:
         findings.add(*finding)
     return BuildResult(feed, *last["counts"], 0, unchanged=True)
@@ -104,7 +107,8 @@ def network_free(cache: BuildCache) -> bool:
     return cache.get("build:remote") != "yes"
 
 
-def _remember(cache: BuildCache, key: str | None, assembled: Assembled, xml: bytes, findings: Findings) -> None:
+def _remember(cache: BuildCache, key: str | None, assembled: Assembled, xml: bytes, findings: Findings,
+              files: list[str]) -> None:
     if key is None:
         return
     scheduled = [item.episode.date for item in assembled.scheduled]
@@ -114,6 +118,7 @@ def _remember(cache: BuildCache, key: str | None, assembled: Assembled, xml: byt
         "next_change": min(scheduled).isoformat() if scheduled else "",
         "valid_from": max(published).isoformat() if published else "",
         "counts": [len(assembled.published), len(assembled.scheduled), len(assembled.drafts)],
+        "files": files,  # what the build put into output/, besides feed.xml
         # what the sources say (not the guard's comparison with the feed this build replaced)
         "findings": [(f.rule, f.path, f.line, f.message) for f in findings if not f.rule.startswith("GUARD-")],
     }
@@ -146,7 +151,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     if findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
     try:
-        written = publish_media(folder, output, assembled)
+        written, files = publish_media(folder, output, assembled)
         unchanged = feed.is_file() and feed.read_bytes() == assembled.xml
         if not unchanged:
             write_atomic(feed, assembled.xml)  # last: the feed only points at media already there
@@ -154,16 +159,17 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         where = exc.filename or output
         findings.add("WRITE-FAILED", Path(where).as_posix(), None, f"cannot write: {exc.strerror}")
         raise Aborted(findings, "the feed was not updated") from None
-    _remember(cache, key, assembled, assembled.xml, findings)
+    _remember(cache, key, assembled, assembled.xml, findings, files)
     return BuildResult(
         feed, len(assembled.published), len(assembled.scheduled), len(assembled.drafts), written,
         unchanged=unchanged and not written,
     )
 
 
-def publish_media(folder: Path, output: Path, assembled: Assembled) -> int:
+def publish_media(folder: Path, output: Path, assembled: Assembled) -> tuple[int, list[str]]:
     """Put every file the feed points to into output/: media (unless served from a CDN),
-    transcripts, and the generated JSON chapters. Returns how many files changed."""
+    transcripts, and the generated JSON chapters. Returns how many files changed, and
+    the output-relative paths of them all."""
     from . import chapters
     from .media import chapters_path
     from .write import publish_file, write_atomic
@@ -179,11 +185,13 @@ def publish_media(folder: Path, output: Path, assembled: Assembled) -> int:
         media = []  # media lives on a CDN: the publisher uploads it
     paths = sorted({ref.path for ref in [*media, *site] if ref is not None and ref.path is not None})
     changed = sum(publish_file(folder / path, output / path) for path in paths)
+    files = list(paths)
     for item in assembled.published:
         if item.chapters and item.chapters_url and item.chapters_url.startswith(show.site_url):
             data = chapters.to_json(item.chapters, item.episode.title, show.title)
             target = output / chapters_path(item.episode)
+            files.append(chapters_path(item.episode))
             if not target.exists() or target.read_bytes() != data:
                 write_atomic(target, data)
                 changed += 1
-    return changed
+    return changed, files

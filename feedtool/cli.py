@@ -230,6 +230,10 @@ def clean_command(folder: Path, cache_dir: Path | None) -> None:
     path = (cache_dir or default_cache_dir(folder)) / FILE
     if path.exists():
         path.unlink()
+        try:
+            path.parent.rmdir()  # only when nothing else is in it
+        except OSError:
+            pass
         click.echo(f"deleted {path.as_posix()}")
     else:
         click.echo(f"no cache at {path.as_posix()}")

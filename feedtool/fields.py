@@ -227,6 +227,7 @@ def read_fields(
     findings: Findings,
     line: int,
     prefix: str = "",
+    elsewhere: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Apply a schema; return (parsed values, whether every field was valid).
 
@@ -268,7 +269,8 @@ def read_fields(
             ok = False
     for key, node in mapping.items():
         if key not in schema:
-            hint = did_you_mean(key, schema)
+            place = (elsewhere or {}).get(key)
+            hint = f" (it belongs in {place})" if place else did_you_mean(key, schema)
             findings.add(
                 "FIELD-UNKNOWN", path, node.key_line or node.line,
                 f"unknown key '{prefix}{key}' ignored{hint}",

@@ -15,14 +15,15 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import requests
 from lxml import etree
 
 from .assemble import Assembled
 from .checks.feedxml import NAMESPACES
 from .findings import Findings
+from .http import RemoteError, request
 from .load import default_guid
 from .model import Episode, Published, Show
+from .options import NetworkOptions
 
 TIMEOUT = 30  # seconds, for fetching the live feed
 
@@ -83,8 +84,8 @@ def read_previous(where: str | None, default: Path, findings: Findings) -> Snaps
     label = where or default.as_posix()
     if where and urlsplit(where).scheme in ("http", "https"):
         try:
-            response = requests.get(where, timeout=TIMEOUT, headers={"User-Agent": "feedtool"})
-        except requests.RequestException as exc:
+            response = request("GET", where, NetworkOptions(timeout=TIMEOUT))
+        except RemoteError as exc:
             findings.add("GUARD-PREVIOUS", label, None, f"cannot fetch the published feed: {exc}")
             return None
         if response.status_code == 404:

@@ -92,6 +92,10 @@ def default_guid(namespace: uuid.UUID, stem: str) -> str:
     return str(uuid.uuid5(namespace, unicodedata.normalize("NFC", stem)))
 
 
+# keys of show.yaml that have no meaning in an episode: a clearer hint than "did you mean"
+SHOW_ONLY = {key: "show.yaml" for key in SHOW_SCHEMA if key not in EPISODE_SCHEMA}
+
+
 def podcast_guid(feed_url: str) -> str:
     """The Podcasting 2.0 podcast:guid: UUIDv5 of the feed URL without scheme and trailing slashes."""
     bare = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", feed_url).rstrip("/")
@@ -248,7 +252,7 @@ def load_show(folder: Path, findings: Findings) -> Show | None:
     image = image_ref(ctx, mapping["image"], values["image"], shown) if "image" in values else None
     persons = pc20.persons(values.get("persons", []), shown, findings)
     license_ = None
-    if "license" in values and ok:
+    if "license" in values:
         license_ = pc20.license_(values["license"], shown, mapping["license"].line, findings)
         ok = ok and license_ is not None
     if not ok or image is None or len(persons) != len(values.get("persons", [])):
@@ -326,7 +330,7 @@ def _load_episode(ctx: _Context, path: Path, siblings: list[str]) -> Episode | N
     except YAMLSourceError as exc:
         ctx.findings.add("YAML-SYNTAX", shown, exc.line, exc.message)
         return None
-    values, ok = f.read_fields(mapping, EPISODE_SCHEMA, shown, ctx.findings, 1)
+    values, ok = f.read_fields(mapping, EPISODE_SCHEMA, shown, ctx.findings, 1, elsewhere=SHOW_ONLY)
     draft, removed = values.get("draft", False), values.get("removed", False)
     audios = () if draft or removed else _audio_refs(ctx, path, mapping, values, siblings)
     image = None

@@ -146,7 +146,9 @@ def license_(value: str | dict[str, Any], source: str, line: int | None, finding
     if isinstance(value, str):
         name, url = value, None
     else:
-        name, url = value["name"], value.get("url")
+        name, url = value.get("name"), value.get("url")
+        if not name:
+            return None  # already reported: missing 'license.name'
     known = reference.licenses()
     if name.upper() in known:
         return License(name, url)

@@ -313,3 +313,9 @@ def test_scheduled_and_draft_lines_point_at_their_keys(make_show, build) -> None
     lines = build(folder).lines()
     assert any(x.startswith(f"info SCHEDULED {folder.as_posix()}/b.md:3: scheduled for 2027") for x in lines)
     assert f"info DRAFT {folder.as_posix()}/c.md:4: draft: left out of the feed" in lines
+
+
+def test_a_show_key_in_an_episode_says_where_it_belongs(make_show, build) -> None:
+    folder = make_show({"a.md": episode("A", funding="https://example.com/give"), "a.mp3": TONE})
+    assert f"warning FIELD-UNKNOWN {folder.as_posix()}/a.md:4: unknown key 'funding' ignored " \
+        "(it belongs in show.yaml)" in build(folder).lines()

@@ -137,3 +137,11 @@ def test_parallel_and_serial_probing_agree(make_show, build, tmp_path) -> None:
     assert serial.exit_code == parallel.exit_code == 0
     assert serial.feed.read_bytes() == parallel.feed.read_bytes()
     assert "probing audio" not in parallel.stderr  # no progress bar outside a terminal
+
+
+def test_a_cleaned_output_folder_is_filled_again(make_show, build) -> None:
+    folder = make_show(files(3))
+    first = build(folder)
+    (first.feed.parent / "000-ep.mp3").unlink()
+    again = build(folder)
+    assert again.stdout.startswith("wrote ") and (again.feed.parent / "000-ep.mp3").is_file()

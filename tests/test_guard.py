@@ -304,7 +304,7 @@ def test_unreachable_or_garbled_previous_feed(make_show, build, http_server, tmp
     garbled = build(folder, "--previous", f"{base}/feed.xml")
     assert "error GUARD-PREVIOUS" in garbled.stderr and "not an RSS feed" in garbled.stderr
     closed = build(folder, "--previous", "http://127.0.0.1:9/feed.xml")
-    assert "error GUARD-PREVIOUS http://127.0.0.1:9/feed.xml: cannot fetch the published feed" \
-        in closed.stderr
+    assert "error GUARD-PREVIOUS http://127.0.0.1:9/feed.xml: cannot fetch the published feed: cannot connect: " \
+        "the connection was refused" in closed.stderr
     missing = build(folder, "--previous", str(tmp_path / "nowhere.xml"))
     assert "error GUARD-PREVIOUS" in missing.stderr and "cannot read the previous feed" in missing.stderr
