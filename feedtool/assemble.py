@@ -74,7 +74,7 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
         findings.add("SHOW-MISSING", folder.as_posix(), None, "no such folder (check --episodes)")
         return None
     show = load_show(folder, findings)
-    episodes = load_episodes(folder, show, findings)
+    episodes = load_episodes(folder, show, findings, cache)
     check_unique_guids(episodes, findings)
 
     live = [e for e in episodes if not (e.draft or e.removed)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import sqlite3
 from dataclasses import asdict
 from pathlib import Path
@@ -20,14 +21,16 @@ from typing import TYPE_CHECKING
 from .model import Chapter, MediaInfo
 
 if TYPE_CHECKING:
+    from .model import Episode
     from .probe import Probe
 
-VERSION = "feedtool-cache-2"
+VERSION = "feedtool-cache-3"
 FILE = "build.sqlite"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS media (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, facts TEXT);
 CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, xml BLOB, findings TEXT);
+CREATE TABLE IF NOT EXISTS episodes (path TEXT PRIMARY KEY, key TEXT, data BLOB);
 """
 
 
@@ -48,6 +51,7 @@ class BuildCache:
         self.problem: str | None = None  # why an existing cache was discarded, for a warning
         self.db: sqlite3.Connection | None = None
         self._media: dict[str, tuple] | None = None
+        self._episodes: dict[str, tuple] | None = None
         if path is None:
             return
         try:
@@ -104,6 +108,27 @@ class BuildCache:
             return
         facts = {"info": asdict(result.info), "note": result.note, "chapters": [asdict(c) for c in result.chapters]}
         self.db.execute("INSERT OR REPLACE INTO media VALUES (?, ?, ?, ?)", (str(path), *key, json.dumps(facts)))
+
+    # -- parsed episodes ---------------------------------------------------------------------
+
+    def episode(self, path: str, key: str) -> tuple[Episode, list, list] | None:
+        """A parsed episode (with its findings and the files it refers to) if `key` matches."""
+        if self.db is None:
+            return None
+        if self._episodes is None:  # one query for all, rather than one per file
+            self._episodes = {row[0]: row[1:] for row in self.db.execute("SELECT path, key, data FROM episodes")}
+        row = self._episodes.get(path)
+        if row is None or row[0] != key:
+            return None
+        try:
+            return pickle.loads(row[1])  # noqa: S301 - our own cache file, beside the show
+        except Exception:  # noqa: BLE001 - an entry from an older layout is only a miss
+            return None
+
+    def put_episode(self, path: str, key: str, episode: Episode, found: list, dependencies: list) -> None:
+        if self.db is not None:
+            data = pickle.dumps((episode, found, dependencies), protocol=pickle.HIGHEST_PROTOCOL)
+            self.db.execute("INSERT OR REPLACE INTO episodes VALUES (?, ?, ?)", (path, key, data))
 
     # -- rendered items and the last build ----------------------------------------------------
 

@@ -17,6 +17,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from . import fields as f
 from . import podcast20 as pc20
+from .cache import BuildCache, digest
 from .fields import Field
 from .findings import Findings
 from .model import Chapter, Episode, MediaRef, Show, Transcript
@@ -298,8 +299,13 @@ def episode_files(folder: Path) -> list[Path]:
     )
 
 
-def load_episodes(folder: Path, show: Show | None, findings: Findings) -> list[Episode]:
-    """Read every episode file; files with errors are left out (and reported)."""
+def load_episodes(folder: Path, show: Show | None, findings: Findings,
+                  cache: BuildCache | None = None) -> list[Episode]:
+    """Read every episode file; files with errors are left out (and reported).
+
+    An episode whose file, show.yaml, sibling audio names and referenced files are all
+    unchanged since the last build comes from the cache instead of being parsed again.
+    """
     if show is not None:
         ctx = _Context(folder, findings, show.media_base_url, uuid.UUID(show.guid), show.site_url)
     else:  # still report the episodes' own problems when show.yaml is broken
@@ -311,12 +317,59 @@ def load_episodes(folder: Path, show: Show | None, findings: Findings) -> list[E
             continue
         if suffix.lower() in AUDIO_EXTENSIONS or suffix.lower() in UNSUPPORTED_AUDIO:
             audio_by_stem.setdefault(stem, []).append(entry.name)
+    show_key = digest(show)
     episodes = []
     for path in episode_files(folder):
-        episode = _load_episode(ctx, path, audio_by_stem.get(path.stem, []))
+        siblings = audio_by_stem.get(path.stem, [])
+        key = _episode_key(path, show_key, siblings) if cache else None
+        cached = cache.episode(str(path), key) if cache and key else None
+        if cached is not None and _still(folder, *cached):
+            episode, found, _ = cached
+            for finding in found:
+                findings.add(*finding)
+        else:
+            count = len(findings)
+            episode = _load_episode(ctx, path, siblings)
+            if cache and key and episode is not None:
+                found = [(f.rule, f.path, f.line, f.message) for f in list(findings)[count:]]
+                cache.put_episode(str(path), key, episode, found, _dependencies(folder, episode))
         if episode is not None:
             episodes.append(episode)
     return episodes
+
+
+def _episode_key(path: Path, show_key: str, siblings: list[str]) -> str | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return digest(EPISODE_CACHE_VERSION, path.name, stat.st_size, stat.st_mtime_ns, show_key, siblings)
+
+
+EPISODE_CACHE_VERSION = 1
+
+
+def _referenced(episode: Episode) -> list[str]:
+    refs = [episode.audio, *episode.alternates, episode.image, episode.chapters_file,
+            *(t.ref for t in episode.transcripts)]
+    return sorted({ref.path for ref in refs if ref is not None and ref.path is not None})
+
+
+def _dependencies(folder: Path, episode: Episode) -> list[tuple[str, int, int]]:
+    """(path, size, mtime) of every local file the episode refers to."""
+    found = []
+    for rel in _referenced(episode):
+        stat = (folder / rel).stat()
+        found.append((rel, stat.st_size, stat.st_mtime_ns))
+    return found
+
+
+def _still(folder: Path, episode: Episode, _found: list, dependencies: list) -> bool:
+    """Whether the files a cached episode refers to are all still there, as they were."""
+    try:
+        return [tuple(d) for d in dependencies] == _dependencies(folder, episode)
+    except OSError:
+        return False
 
 
 def _load_episode(ctx: _Context, path: Path, siblings: list[str]) -> Episode | None:

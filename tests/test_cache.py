@@ -145,3 +145,17 @@ def test_a_cleaned_output_folder_is_filled_again(make_show, build) -> None:
     (first.feed.parent / "000-ep.mp3").unlink()
     again = build(folder)
     assert again.stdout.startswith("wrote ") and (again.feed.parent / "000-ep.mp3").is_file()
+
+
+def test_cached_episodes_keep_their_warnings_and_notice_missing_files(make_show, build) -> None:
+    folder = make_show({"a.md": episode("A", typo="1", transcript="a.vtt"), "a.mp3": AUDIO / "tone.mp3",
+                        "a.vtt": "WEBVTT\n\n00:00.000 --> 00:01.000\nHi.\n",
+                        "b.md": episode("B", "2026-01-02"), "b.mp3": AUDIO / "tone.mp3"})
+    build(folder)
+    (folder / "b.md").write_text(episode("B, edited", "2026-01-02"))  # a full build, with `a` from the cache
+    run = build(folder)
+    assert any(x.startswith("warning FIELD-UNKNOWN") and "'typo'" in x for x in run.lines())
+    (folder / "a.vtt").unlink()
+    run = build(folder)
+    assert run.exit_code == 1
+    assert any(x.startswith("error TRANSCRIPT") and "a.vtt" in x for x in run.lines()), run.stderr
