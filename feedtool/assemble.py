@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -70,17 +72,20 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     """
     network = network or Network()
     cache = cache or BuildCache(None)
+    log = _Stages(network.log)
     if not folder.is_dir():
         findings.add("SHOW-MISSING", folder.as_posix(), None, "no such folder (check --episodes)")
         return None
     show = load_show(folder, findings)
     episodes = load_episodes(folder, show, findings, cache)
     check_unique_guids(episodes, findings)
+    log.done(f"loaded {len(episodes)} episodes")
 
     live = [e for e in episodes if not (e.draft or e.removed)]
     wanted = [url for e in live for url in remote_urls(e)]
     remote = probe_all(wanted, network.options, RemoteCache(cache), network.refresh) if wanted else {}
     local = probe_local(folder, live, cache, network)
+    log.done(f"probed {len(local)} local and {len(remote)} remote audio files (unchanged ones from the cache)")
 
     published: list[Published] = []
     scheduled: list[Published] = []
@@ -119,6 +124,23 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
            if ref is not None and ref.path is None]
     remote_art = probe_remote_images(art, network.options)
     check_sources(folder, show, published + scheduled, findings, remote_art)
+    log.done("checked the show and its episodes")
     xml = render_feed(show, published, findings, cache)
+    log.done(f"rendered {len(published)} items ({len(xml)} bytes)")
     check_feed(xml, feed_name, findings)
+    log.done("checked the feed")
     return Assembled(show, published, scheduled, drafts, removed, xml)
+
+
+class _Stages:
+    """-v: how long each stage took."""
+
+    def __init__(self, log: Callable[[str], None] | None) -> None:
+        self.log = log
+        self.start = time.perf_counter()
+
+    def done(self, what: str) -> None:
+        if self.log is not None:
+            now = time.perf_counter()
+            self.log(f"{what} in {now - self.start:.2f} s")
+            self.start = now

@@ -45,16 +45,20 @@ def network_options(command):
     command = click.option("--jobs", type=click.IntRange(min=1), metavar="N",
                            help="Processes for probing audio. Default: one per CPU.")(command)
     command = click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")(command)
+    command = click.option("-v", "--verbose", is_flag=True,
+                           help="Also print what each stage did, and its time.")(command)
     return command
 
 
 def network(folder: Path, timeout: float, refresh: bool, cache_dir: Path | None, no_cache: bool,
-            jobs: int | None, quiet: bool, resolve_redirects: bool = False, output: Path | None = None):
+            jobs: int | None, quiet: bool, resolve_redirects: bool = False, output: Path | None = None,
+            verbose: bool = False):
     from .options import Network, NetworkOptions, default_cache_dir
 
     cache = None if no_cache else (cache_dir or default_cache_dir(folder, output))
     progress = None if quiet or not sys.stderr.isatty() else Progress()
-    return Network(NetworkOptions(timeout=timeout), cache, refresh, resolve_redirects, jobs, progress)
+    log = (lambda message: click.echo(message, err=True)) if verbose and not quiet else None
+    return Network(NetworkOptions(timeout=timeout), cache, refresh, resolve_redirects, jobs, progress, log)
 
 
 class Progress:
@@ -119,13 +123,13 @@ def main() -> None:
 def build_command(
     folder: Path, output: Path, now: datetime, previous: str | None, allow_removal: tuple[str, ...],
     allow_changes: bool, resolve_redirects: bool, timeout: float, refresh: bool, cache_dir: Path | None,
-    no_cache: bool, jobs: int | None, quiet: bool,
+    no_cache: bool, jobs: int | None, quiet: bool, verbose: bool,
 ) -> None:
     """Build the feed of the show in --episodes into --output/feed.xml."""
     from .build import build
 
     findings = Findings()
-    net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet, resolve_redirects, output)
+    net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet, resolve_redirects, output, verbose)
     try:
         result = build(folder, output, now, findings, previous, frozenset(allow_removal), allow_changes, net)
     finally:
@@ -152,13 +156,14 @@ def build_command(
 @now_option
 @network_options
 def check_command(folder: Path, strict: bool, fmt: str, online: bool, now: datetime, timeout: float,
-                  refresh: bool, cache_dir: Path | None, no_cache: bool, jobs: int | None, quiet: bool) -> None:
+                  refresh: bool, cache_dir: Path | None, no_cache: bool, jobs: int | None, quiet: bool,
+                  verbose: bool) -> None:
     """Check the show against the rules directories and apps enforce; write nothing."""
     from .assemble import assemble
     from .options import open_cache
 
     findings = Findings()
-    net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet)
+    net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet, verbose=verbose)
     cache = open_cache(net, findings)
     try:
         assembled = assemble(folder, now, findings, "feed.xml", net, cache)

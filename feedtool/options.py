@@ -29,6 +29,7 @@ class Network:
     resolve_redirects: bool = False  # publish the URL a redirect leads to
     jobs: int | None = None  # processes for probing local audio; None: one per CPU
     progress: Callable[[int, int], None] | None = None  # called with (files probed so far, files to probe)
+    log: Callable[[str], None] | None = None  # -v: told what each stage did and how long it took
 
 
 def open_cache(network: Network, findings: Findings) -> BuildCache:

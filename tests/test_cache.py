@@ -159,3 +159,12 @@ def test_cached_episodes_keep_their_warnings_and_notice_missing_files(make_show,
     run = build(folder)
     assert run.exit_code == 1
     assert any(x.startswith("error TRANSCRIPT") and "a.vtt" in x for x in run.lines()), run.stderr
+
+
+def test_verbose_tells_each_stage_and_quiet_only_problems(make_show, build) -> None:
+    folder = make_show({**files(2), "x.md": episode("X", typo="1"), "x.mp3": AUDIO / "tone.mp3"})
+    verbose = build(folder, "-v", "--no-cache")
+    for stage in ("loaded 3 episodes in", "probed 3 local and 0 remote audio files", "rendered 3 items"):
+        assert any(line.startswith(stage) for line in verbose.lines()), verbose.stderr
+    quiet = build(folder, "-q", "--no-cache")
+    assert quiet.stdout == "" and [x.split()[0] for x in quiet.lines()] == ["warning"]
