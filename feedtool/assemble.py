@@ -123,6 +123,7 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     art = [ref.url for ref in (show.image, *(i.episode.image for i in published + scheduled))
            if ref is not None and ref.path is None]
     remote_art = probe_remote_images(art, network.options)
+    check_remote_texts(published + scheduled, network, findings)
     check_sources(folder, show, published + scheduled, findings, remote_art)
     log.done("checked the show and its episodes")
     xml = render_feed(show, published, findings, cache)
@@ -130,6 +131,33 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     check_feed(xml, feed_name, findings)
     log.done("checked the feed")
     return Assembled(show, published, scheduled, drafts, removed, xml)
+
+
+def check_remote_texts(items: list[Published], network: Network, findings: Findings) -> None:
+    """Remote transcripts and chapters files are linked, not copied: they must answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .http import RemoteError, head
+
+    refs = [(item.episode, ref) for item in items
+            for ref in (*(t.ref for t in item.episode.transcripts), item.episode.chapters_file)
+            if ref is not None and ref.path is None]
+    if not refs:
+        return
+
+    def answer(url: str) -> RemoteError | None:
+        try:
+            head(url, network.options)
+        except RemoteError as exc:
+            return exc
+        return None
+
+    urls = sorted({ref.url for _, ref in refs})
+    with ThreadPoolExecutor(max_workers=min(8, len(urls))) as pool:
+        problems = dict(zip(urls, pool.map(answer, urls), strict=True))
+    for episode, ref in refs:
+        if (problem := problems[ref.url]) is not None:
+            findings.add(problem.rule, episode.source, ref.line, f"{ref.url}: {problem}")
 
 
 class _Stages:

@@ -122,8 +122,11 @@ def _remember(cache: BuildCache, key: str | None, assembled: Assembled, xml: byt
         # what the sources say (not the guard's comparison with the feed this build replaced)
         "findings": [(f.rule, f.path, f.line, f.message) for f in findings if not f.rule.startswith("GUARD-")],
     }
-    remote = any(ref.path is None for item in assembled.published + assembled.scheduled
-                 for ref in (item.episode.audio, *item.episode.alternates) if ref is not None)
+    remote = assembled.show.image.path is None or any(
+        ref.path is None for item in assembled.published + assembled.scheduled
+        for ref in (item.episode.audio, *item.episode.alternates, item.episode.image, item.episode.chapters_file,
+                    *(t.ref for t in item.episode.transcripts))
+        if ref is not None)
     cache.set("build:key", key)
     cache.set("build:result", json.dumps(result))
     cache.set("build:remote", "yes" if remote else "no")

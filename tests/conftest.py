@@ -41,6 +41,21 @@ def episode(title: str = "Episode", date: str = "2026-01-01", body: str = "Notes
     return "\n".join(lines) + "\n---\n\n" + textwrap.dedent(body) + "\n"
 
 
+@pytest.fixture(autouse=True)
+def _only_localhost(monkeypatch):
+    """Tests talk to servers on 127.0.0.1 only: a lookup of any other host fails at once."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def local_only(host, *args, **kwargs):
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise socket.gaierror(socket.EAI_NONAME, f"tests may not reach {host}")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", local_only)
+
+
 @pytest.fixture
 def make_show(tmp_path: Path):
     """Write a show folder: {relative path: text, or a Path to copy}; show.yaml and cover by default."""

@@ -138,14 +138,17 @@ def test_every_transcript_format(make_show, build, name: str, mime: str) -> None
     assert (run.feed.parent / "t" / name).read_bytes() == (TRANSCRIPTS / name).read_bytes()
 
 
-def test_remote_transcript_and_chapters_are_linked_as_given(make_show, build) -> None:
+def test_remote_transcript_and_chapters_are_linked_as_given(make_show, build, http_server) -> None:
+    base = http_server.base
+    (http_server.root / "e.srt").write_text((TRANSCRIPTS / "ok.srt").read_text())
+    (http_server.root / "e-chapters.json").write_text('{"version": "1.2.0", "chapters": []}')
     folder = make_show({"ep.md": episode(
-        "E", transcript="[{url: 'https://cdn.example.com/e.srt', language: de}]",
-        chapters="https://cdn.example.com/e-chapters.json"), "ep.mp3": TONE})
+        "E", transcript=f"[{{url: '{base}/e.srt', language: de}}]",
+        chapters=f"{base}/e-chapters.json"), "ep.mp3": TONE})
     feed = build(folder).feed
     assert attrs(feed, "//item/podcast:transcript") == [
-        {"url": "https://cdn.example.com/e.srt", "type": "application/x-subrip", "language": "de", "text": None}]
-    assert xpath(feed, "//item/podcast:chapters/@url") == ["https://cdn.example.com/e-chapters.json"]
+        {"url": f"{base}/e.srt", "type": "application/x-subrip", "language": "de", "text": None}]
+    assert xpath(feed, "//item/podcast:chapters/@url") == [f"{base}/e-chapters.json"]
     assert xpath(feed, "//psc:chapters") == []
 
 
@@ -266,8 +269,9 @@ def test_license_forms(make_show, build) -> None:
         assert run.exit_code == 1 and "Traceback" not in run.stderr, bad
 
 
-def test_transcript_url_without_extension_takes_a_type(make_show, build) -> None:
-    item = "[{url: 'https://example.com/t?id=3', type: text/vtt, language: en}]"
+def test_transcript_url_without_extension_takes_a_type(make_show, build, http_server) -> None:
+    (http_server.root / "t").write_text((TRANSCRIPTS / "ok.vtt").read_text())
+    item = f"[{{url: '{http_server.base}/t?id=3', type: text/vtt, language: en}}]"
     feed = build(make_show({"ep.md": episode("E", transcript=item), "ep.mp3": TONE})).feed
     assert xpath(feed, "//podcast:transcript/@type") == ["text/vtt"]
 

@@ -222,3 +222,17 @@ def test_a_damaged_cache_entry_is_only_a_slower_build(make_show, build, http_ser
     (folder / "ep.md").touch()  # not the no-change fast path
     run = build(folder)
     assert run.exit_code == 0 and "Traceback" not in run.stderr
+
+
+def test_remote_transcripts_and_chapters_must_answer(make_show, build, http_server) -> None:
+    (http_server.root / "t.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nHi.\n")
+    base = http_server.base
+    good = make_show({"ep.md": episode("E", transcript=f"{base}/t.vtt", chapters=f"{base}/c.json"),
+                      "ep.mp3": AUDIO / "tone.mp3"})
+    (http_server.root / "c.json").write_text('{"version": "1.2.0", "chapters": []}')
+    assert build(good).exit_code == 0
+    (http_server.root / "t.vtt").unlink()
+    run = build(good)
+    assert run.exit_code == 1
+    assert any(x.startswith(f"error REMOTE-STATUS {good.as_posix()}/ep.md:4: {base}/t.vtt: answers HTTP 404")
+               for x in run.lines()), run.stderr
