@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from .cache import BuildCache
 from .checks import check_feed, check_sources
 from .checks.artwork import probe_remote_images
 from .findings import Findings
+from .http import RemoteError, head
 from .load import load_episodes, load_show
 from .media import local_paths, remote_urls, resolve
 from .model import Episode, Published, Show
@@ -135,10 +137,6 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
 
 def check_remote_texts(items: list[Published], network: Network, findings: Findings) -> None:
     """Remote transcripts and chapters files are linked, not copied: they must answer."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .http import RemoteError, head
-
     refs = [(item.episode, ref) for item in items
             for ref in (*(t.ref for t in item.episode.transcripts), item.episode.chapters_file)
             if ref is not None and ref.path is None]

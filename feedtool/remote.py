@@ -25,7 +25,7 @@ from .cache import BuildCache
 from .http import BLOCK, Head, HttpFile, RemoteError, head
 from .model import MediaInfo
 from .options import NetworkOptions
-from .probe import _frame_at, mime_for
+from .probe import _frame_at, count_mp3_duration_in, mime_for
 
 SCAN_LIMIT = 8 * 1024 * 1024  # bytes we may read to count the frames of a VBR MP3 without header
 WORKERS = 8
@@ -137,8 +137,6 @@ def _chained(data: bytes, pos: int) -> bool:
 
 def _scan(handle: HttpFile, start: int) -> float:
     """Count every MPEG frame over HTTP (a VBR file without header)."""
-    from .probe import count_mp3_duration_in
-
     handle.seek(0)
     return count_mp3_duration_in(handle.read(), start) or 0.0
 

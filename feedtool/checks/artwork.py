@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -50,8 +51,6 @@ def image_facts(handle: BinaryIO | Path, verify: bool) -> tuple[int, int, str, b
 
 def probe_remote_images(urls: list[str], options: NetworkOptions) -> dict[str, tuple | RemoteError | ArtError]:
     """(width, height, mode, alpha, bytes) of remote artwork, reading only its header."""
-    from concurrent.futures import ThreadPoolExecutor
-
     def one(url: str):
         try:
             facts = head(url, options)
