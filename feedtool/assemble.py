@@ -20,7 +20,7 @@ from .model import Episode, Published, Show
 from .options import Network
 from .probe import Probe, ProbeError, probe_many
 from .remote import RemoteCache, probe_all
-from .render import render_feed
+from .render import render_pages
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class Assembled:
     scheduled: list[Published]  # dated after `now`
     drafts: list[Episode]
     removed: list[Episode]  # `removed: true`: taken down on purpose
-    xml: bytes
+    xml: bytes  # feed.xml
+    pages: tuple[tuple[str, bytes], ...] = ()  # every file of the feed, archive pages first, feed.xml last
 
 
 def check_unique_guids(episodes: list[Episode], findings: Findings) -> None:
@@ -128,11 +129,20 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     check_remote_texts(published + scheduled, network, findings)
     check_sources(folder, show, published + scheduled, findings, remote_art)
     log.done("checked the show and its episodes")
-    xml = render_feed(show, published, findings, cache)
-    log.done(f"rendered {len(published)} items ({len(xml)} bytes)")
-    check_feed(xml, feed_name, findings)
+    pages = render_pages(show, published, findings, cache)
+    xml = pages[-1][1]
+    log.done(f"rendered {len(published)} items ({sum(len(p) for _, p in pages)} bytes)")
+    for name, page in pages:
+        check_feed(page, str(Path(feed_name).with_name(name)), findings)
+    if len(pages) > 1:
+        archived = len(published) - (show.max_items or 0)
+        findings.add(
+            "PAGING", show.source, show.lines.get("max_items"),
+            f"{archived} older episodes are only in {len(pages) - 1} archive page(s): gPodder and AntennaPod "
+            "follow them, but Apple Podcasts and Spotify read only feed.xml and will not list them",
+        )
     log.done("checked the feed")
-    return Assembled(show, published, scheduled, drafts, removed, xml)
+    return Assembled(show, published, scheduled, drafts, removed, xml, tuple(pages))
 
 
 def check_remote_texts(items: list[Published], network: Network, findings: Findings) -> None:

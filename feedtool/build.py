@@ -156,6 +156,11 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     try:
         written, files = publish_media(folder, output, assembled)
         unchanged = feed.is_file() and feed.read_bytes() == assembled.xml
+        for name, page in assembled.pages[:-1]:  # archive pages, before the feed that links them
+            if not (output / name).is_file() or (output / name).read_bytes() != page:
+                write_atomic(output / name, page)
+                written += 1
+            files.append(name)
         if not unchanged:
             write_atomic(feed, assembled.xml)  # last: the feed only points at media already there
     except OSError as exc:

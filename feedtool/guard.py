@@ -42,6 +42,7 @@ class Snapshot:
     feed_url: str | None
     podcast_guid: str | None
     items: dict[str, PreviousItem] = field(default_factory=dict)  # by guid, in feed order
+    prev_archive: str | None = None  # RFC 5005: the next older archive page
 
 
 MAX_LISTED = 20  # a foreign feed can have thousands of items: list this many, then count
@@ -76,6 +77,7 @@ def snapshot(xml: bytes) -> Snapshot:
         feed_url=first(channel, "atom:link[@rel='self']/@href"),
         podcast_guid=first(channel, "podcast:guid/text()"),
         items=items,
+        prev_archive=first(channel, "atom:link[@rel='prev-archive']/@href"),
     )
 
 
@@ -111,10 +113,41 @@ def read_previous(where: str | None, default: Path, findings: Findings) -> Snaps
             findings.add("GUARD-PREVIOUS", label, None, f"cannot read the previous feed: {exc.strerror}")
             return None
     try:
-        return snapshot(data)
+        first = snapshot(data)
     except ValueError as exc:
         findings.add("GUARD-PREVIOUS", label, None, f"the previous feed is {exc}")
         return None
+    return _with_archives(first, where, default, findings)
+
+
+MAX_PAGES = 10_000
+
+
+def _with_archives(first: Snapshot, where: str | None, default: Path, findings: Findings) -> Snapshot:
+    """Add the items of the feed's RFC 5005 archive pages (episodes there are published too)."""
+    items = dict(first.items)
+    seen: set[str] = set()
+    href = first.prev_archive
+    remote = bool(where and urlsplit(where).scheme in ("http", "https"))
+    base = Path(where).parent if where and not remote else default.parent
+    while href and href not in seen and len(seen) < MAX_PAGES:
+        seen.add(href)
+        try:
+            if remote:
+                response = request("GET", href, NetworkOptions(timeout=TIMEOUT))
+                if response.status_code != 200:
+                    raise ValueError(f"answers HTTP {response.status_code}")
+                data = response.content
+            else:
+                data = (base / urlsplit(href).path.rsplit("/", 1)[-1]).read_bytes()
+            page = snapshot(data)
+        except (RemoteError, OSError, ValueError) as exc:
+            findings.add("GUARD-PREVIOUS", href, None, f"cannot read this archive page of the published feed: {exc}")
+            break
+        for guid, item in page.items.items():
+            items.setdefault(guid, item)
+        href = page.prev_archive
+    return Snapshot(first.feed_url, first.podcast_guid, items)
 
 
 def guard(

@@ -47,6 +47,8 @@ SHOW_SCHEMA: dict[str, Field] = {
     "type": Field(f.choice("episodic", "serial"), rule="SHOW-TYPE"),
     "copyright": Field(f.line_text),
     "guid": Field(f.uuid_text),
+    "max_items": Field(f.positive_int),
+    "paging": Field(f.boolean),
     **pc20.SHOW_KEYS,
 }
 
@@ -256,6 +258,13 @@ def load_show(folder: Path, findings: Findings) -> Show | None:
     if "license" in values:
         license_ = pc20.license_(values["license"], shown, mapping["license"].line, findings)
         ok = ok and license_ is not None
+    if ("max_items" in values) != bool(values.get("paging")):
+        findings.add(
+            "FIELD-VALUE", shown, mapping.get("max_items", mapping.get("paging")).line,
+            "max_items and paging: true go together: feedtool never drops episodes, it moves older ones "
+            "to archive pages",
+        )
+        ok = False
     if not ok or image is None or len(persons) != len(values.get("persons", [])):
         return None
     return Show(
@@ -285,6 +294,8 @@ def load_show(folder: Path, findings: Findings) -> Show | None:
         medium=values.get("medium"),
         license=license_,
         txt=pc20.txt(values.get("txt", [])),
+        max_items=values.get("max_items"),
+        paging=values.get("paging", False),
         hubs=tuple(item["url"] for item in values.get("hub", [])),
         pings=tuple(item["url"] for item in values.get("pings", [])),
     )

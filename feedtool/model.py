@@ -112,6 +112,8 @@ class Show:
     medium: str | None = None
     license: License | None = None
     txt: tuple[Txt, ...] = ()
+    max_items: int | None = None  # with paging: items in feed.xml; older ones go to archive pages
+    paging: bool = False
     hubs: tuple[str, ...] = ()  # WebSub hubs (atom:link rel="hub")
     pings: tuple[str, ...] = ()  # ping service URLs for `feedtool ping`
 

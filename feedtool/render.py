@@ -20,7 +20,7 @@ from .cache import BuildCache, digest
 from .ext.itunes import ItunesEntryExtension, ItunesExtension
 from .ext.podcastindex import PodcastIndexEntryExtension, PodcastIndexExtension
 from .ext.psc import PodloveChaptersEntryExtension, PodloveChaptersExtension
-from .ext.websub import WebSubExtension
+from .ext.websub import AtomLinksExtension
 from .findings import Findings
 from .model import Published, Show
 
@@ -60,18 +60,57 @@ _ITEM_PARSER = etree.XMLParser(strip_cdata=False, resolve_entities=False, no_net
 ITEM_VERSION = 1  # bump when an item's rendering changes, to invalidate cached items
 
 
-def render_feed(show: Show, items: Sequence[Published], findings: Findings, cache: BuildCache | None = None) -> bytes:
+ARCHIVE_NAME = "feed-archive-{}.xml"
+
+
+def render_pages(show: Show, items: Sequence[Published], findings: Findings,
+                 cache: BuildCache | None = None) -> list[tuple[str, bytes]]:
+    """(file name, bytes) of feed.xml and, for a paged show, its archive pages (RFC 5005).
+
+    feed.xml keeps the newest `max_items`; older items go to archive pages numbered from
+    the oldest, so that a page, once full, never changes.
+    """
+    ordered = newest_first(items)
+    size = show.max_items
+    if not show.paging or not size or len(ordered) <= size:
+        return [("feed.xml", render_feed(show, ordered, findings, cache))]
+    oldest_first = ordered[size:][::-1]
+    pages = [oldest_first[i : i + size][::-1] for i in range(0, len(oldest_first), size)]
+    count = len(pages)
+
+    def url(number: int) -> str:
+        return show.site_url + ARCHIVE_NAME.format(number)
+
+    current = [("first", show.feed_url), ("next", url(count)), ("last", url(1)), ("prev-archive", url(count))]
+    rendered = [("feed.xml", render_feed(show, ordered[:size], findings, cache, links=current))]
+    for number, page in enumerate(pages, 1):
+        links = [("first", show.feed_url), ("current", show.feed_url), ("last", url(1)),
+                 ("previous", show.feed_url if number == count else url(number + 1))]
+        if number > 1:
+            links += [("next", url(number - 1)), ("prev-archive", url(number - 1))]
+        if number < count:
+            links.append(("next-archive", url(number + 1)))
+        xml = render_feed(show, page, findings, cache, links=links, self_url=url(number), archive=True)
+        rendered.insert(0, (ARCHIVE_NAME.format(number), xml))
+    return rendered
+
+
+def render_feed(show: Show, items: Sequence[Published], findings: Findings, cache: BuildCache | None = None,
+                links: list[tuple[str, str]] | None = None, self_url: str | None = None,
+                archive: bool = False) -> bytes:
     """The feed's bytes; items already rendered by an earlier build come from `cache`."""
     feed = FeedGenerator()
     feed.register_extension("itunes", ItunesExtension, ItunesEntryExtension, atom=False)
     feed.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension, atom=False)
     feed.register_extension("psc", PodloveChaptersExtension, PodloveChaptersEntryExtension, atom=False)
-    feed.register_extension("websub", WebSubExtension, None, atom=False)
-    feed.websub.hubs = show.hubs
+    feed.register_extension("atomlinks", AtomLinksExtension, None, atom=False)
+    feed.atomlinks.hubs = show.hubs
+    feed.atomlinks.links = tuple(links or ())
+    feed.atomlinks.archive = archive
 
     feed.title(show.title)
     # feedgen's RSS <link> is the last link given, so the self link goes first
-    feed.link(href=show.feed_url, rel="self", type="application/rss+xml")
+    feed.link(href=self_url or show.feed_url, rel="self", type="application/rss+xml")
     feed.link(href=show.link)
     feed.description(CDATA(notes.to_html(show.description)))
     feed.language(show.language)

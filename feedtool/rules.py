@@ -113,6 +113,8 @@ RULES: dict[str, Rule] = {
     "PUBDATE": Rule(E, "A pubDate is not RFC 2822 with a four-digit year and the right weekday.", "AP, FV"),
     "SELF-LINK": Rule(W, "No absolute atom:link rel=self.", "FV"),
     "PC-GUID": Rule(W, "podcast:guid is not a UUID.", "PI"),
+    "PAGING": Rule(W, "Older episodes are only in archive pages, which Apple and Spotify do not read.",
+                   "RSS 5005, GP, AN"),
     "PC-HTTPS": Rule(W, "A URL inside a podcast: tag is not https.", "PI"),
     "NO-WS": Rule(W, "A value has leading or trailing whitespace.", "AP, FV"),
     "CACHE": Rule(W, "The build cache was damaged, foreign or not writable, and was discarded.", "FT"),
