@@ -175,6 +175,9 @@ def guard(
             f"'guid: {previous.podcast_guid}' in show.yaml",
         )
     _check_enclosures(previous, now, show, findings, allow_changes)
+    for guid in sorted(allow_removal - previous.items.keys()):
+        findings.add("GUARD-UNKNOWN", label, None,
+                     f"--allow-removal {guid} names no published episode (a typo, or a guid cut short?)")
 
     missing = 0
     for guid, old in previous.items.items():

@@ -126,4 +126,5 @@ RULES: dict[str, Rule] = {
     "GUARD-ENCLOSURE": Rule(E, "A published episode's audio URL would change.", "AP, AN"),
     "GUARD-SHOW": Rule(E, "The feed's podcast:guid or feed URL would change.", "PI, AP"),
     "GUARD-ALLOWED": Rule(I, "A guarded change went through because it was allowed.", "FT"),
+    "GUARD-UNKNOWN": Rule(W, "--allow-removal names a guid the published feed does not have.", "FT"),
 }

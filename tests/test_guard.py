@@ -308,3 +308,12 @@ def test_unreachable_or_garbled_previous_feed(make_show, build, http_server, tmp
         "the connection was refused" in closed.stderr
     missing = build(folder, "--previous", str(tmp_path / "nowhere.xml"))
     assert "error GUARD-PREVIOUS" in missing.stderr and "cannot read the previous feed" in missing.stderr
+
+
+def test_a_mistyped_allow_removal_is_pointed_out(published, build) -> None:
+    folder, _ = published
+    (folder / "001-one.md").unlink()
+    run = build(folder, "--allow-removal", "not-a-guid")
+    assert run.exit_code == 1
+    assert any(x.startswith("warning GUARD-UNKNOWN") and "--allow-removal not-a-guid names no published" in x
+               for x in run.lines()), run.stderr
