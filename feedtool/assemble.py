@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from .load import load_episodes, load_show
 from .media import local_paths, remote_urls, resolve
 from .model import Episode, Published, Show
 from .options import Network
-from .probe import Probe, ProbeError, probe_many
+from .probe import AUDIO_EXTENSIONS, SERIAL_BELOW, Probe, ProbeError, Probing, probe_many
 from .remote import RemoteCache, probe_all
 from .render import render_pages
 
@@ -48,12 +49,34 @@ def check_unique_guids(episodes: list[Episode], findings: Findings) -> None:
             )
 
 
+def start_probing(folder: Path, cache: BuildCache, network: Network) -> Probing | None:
+    """Start probing the show folder's new audio files in a process pool right away, while
+    the episodes are read (most episodes use the audio file beside them)."""
+    try:
+        names = sorted(entry.name for entry in os.scandir(folder) if entry.is_file())
+    except OSError:
+        return None
+    paths = [folder / name for name in names if os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS]
+    fresh = [path for path in paths if network.refresh or cache.media(path)[0] is None]
+    if len(fresh) < SERIAL_BELOW or network.jobs == 1:
+        return None
+    return Probing(fresh, network.jobs, background=True)
+
+
 def probe_local(folder: Path, episodes: list[Episode], cache: BuildCache,
-                network: Network) -> dict[Path, Probe | ProbeError]:
-    """Every local audio file's facts: from the cache when unchanged, else probed in parallel."""
+                network: Network, early: Probing | None = None) -> dict[Path, Probe | ProbeError]:
+    """Every local audio file's facts: from the cache when unchanged, from the probes started
+    early, else probed now (in parallel)."""
     results: dict[Path, Probe | ProbeError] = {}
     todo: dict[Path, tuple[int, int] | None] = {}
+    started = early.results(network.progress) if early else {}
     for path in dict.fromkeys(p for e in episodes for p in local_paths(folder, e)):
+        if path in started:
+            results[path] = started[path]
+            _, key = cache.media(path) if isinstance(started[path], Probe) else (None, None)
+            if key is not None:
+                cache.put_media(path, key, started[path])
+            continue
         cached, key = (None, None) if network.refresh else cache.media(path)
         if cached is not None:
             results[path] = cached
@@ -79,6 +102,7 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     if not folder.is_dir():
         findings.add("SHOW-MISSING", folder.as_posix(), None, "no such folder (check --episodes)")
         return None
+    early = start_probing(folder, cache, network)
     show = load_show(folder, findings)
     episodes = load_episodes(folder, show, findings, cache)
     check_unique_guids(episodes, findings)
@@ -87,7 +111,7 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     live = [e for e in episodes if not (e.draft or e.removed)]
     wanted = [url for e in live for url in remote_urls(e)]
     remote = probe_all(wanted, network.options, RemoteCache(cache), network.refresh) if wanted else {}
-    local = probe_local(folder, live, cache, network)
+    local = probe_local(folder, live, cache, network, early)
     log.done(f"probed {len(local)} local and {len(remote)} remote audio files (unchanged ones from the cache)")
 
     published: list[Published] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mmap
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -239,23 +239,38 @@ def _probe_in_worker(path: str) -> Probe | tuple[str, str]:
 SERIAL_BELOW = 48  # files: under this, starting a process pool costs more than it saves
 
 
+class Probing:
+    """Probes of local files, started now in a process pool and collected later, so that
+    the main process can read the episodes meanwhile. Small batches run in-process."""
+
+    def __init__(self, paths: list[Path], jobs: int | None = None, background: bool = False) -> None:
+        """`background`: the main process has other work meanwhile, so leave it one CPU."""
+        self.paths = list(paths)
+        jobs = jobs or os.cpu_count() or 1
+        if background:
+            jobs = max(1, jobs - 1)
+        self.pool: ProcessPoolExecutor | None = None
+        self.outcomes: Iterator | None = None
+        if (jobs > 1 or background) and len(self.paths) >= SERIAL_BELOW:
+            self.pool = ProcessPoolExecutor(max_workers=jobs)
+            chunk = max(1, len(self.paths) // (jobs * 8))
+            self.outcomes = self.pool.map(_probe_in_worker, map(str, self.paths), chunksize=chunk)
+
+    def results(self, progress: Callable[[int, int], None] | None = None) -> dict[Path, Probe | ProbeError]:
+        outcomes = self.outcomes if self.outcomes is not None else map(_probe_in_worker, map(str, self.paths))
+        results: dict[Path, Probe | ProbeError] = {}
+        try:
+            for done, (path, outcome) in enumerate(zip(self.paths, outcomes, strict=True), 1):
+                results[path] = ProbeError(*outcome) if isinstance(outcome, tuple) else outcome
+                if progress:
+                    progress(done, len(self.paths))
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown()
+        return results
+
+
 def probe_many(paths: list[Path], jobs: int | None = None,
                progress: Callable[[int, int], None] | None = None) -> dict[Path, Probe | ProbeError]:
     """Probe local files across processes (`jobs`, default: one per CPU)."""
-    jobs = jobs or os.cpu_count() or 1
-    results: dict[Path, Probe | ProbeError] = {}
-    if jobs <= 1 or len(paths) < SERIAL_BELOW:
-        outcomes = map(_probe_in_worker, map(str, paths))
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(max_workers=jobs)
-        outcomes = pool.map(_probe_in_worker, map(str, paths), chunksize=max(1, len(paths) // (jobs * 8)))
-    try:
-        for done, (path, outcome) in enumerate(zip(paths, outcomes, strict=True), 1):
-            results[path] = ProbeError(*outcome) if isinstance(outcome, tuple) else outcome
-            if progress:
-                progress(done, len(paths))
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    return results
+    return Probing(paths, jobs).results(progress)
