@@ -83,7 +83,9 @@ def build(
 def _unchanged(cache: BuildCache, key: str | None, feed: Path, now: datetime, findings: Findings) -> BuildResult | None:
     """The last build's result when nothing changed since: same files, same options, the
     feed as written, and no scheduled episode due yet."""
-    if key is None or network_free(cache) is False or cache.get("build:key") != key or not feed.is_file():
+    # remote media may change without a local trace: such shows are always built in full
+    remote = cache.get("build:remote") == "yes"
+    if key is None or remote or cache.get("build:key") != key or not feed.is_file():
         return None
     last = json.loads(cache.get("build:result") or "null")
     if last is None or hashlib.sha256(feed.read_bytes()).hexdigest() != last["feed_sha256"]:
@@ -100,11 +102,6 @@ def _unchanged(cache: BuildCache, key: str | None, feed: Path, now: datetime, fi
     for finding in last["findings"]:
         findings.add(*finding)
     return BuildResult(feed, *last["counts"], 0, unchanged=True)
-
-
-def network_free(cache: BuildCache) -> bool:
-    """Remote media may change without a local trace: their builds always run in full."""
-    return cache.get("build:remote") != "yes"
 
 
 def _remember(cache: BuildCache, key: str | None, assembled: Assembled, xml: bytes, findings: Findings,

@@ -28,9 +28,10 @@ BLOCK = 8 * 1024  # bytes per range request unit; headers live in the first few 
 class RemoteError(Exception):
     """Why a URL could not be read; `rule` names the finding."""
 
-    def __init__(self, rule: str, message: str) -> None:
+    def __init__(self, rule: str, message: str, retryable: bool = False) -> None:
         super().__init__(message)
         self.rule = rule
+        self.retryable = retryable  # a transfer that broke off: asking again is safe
 
 
 _local = threading.local()
@@ -173,7 +174,7 @@ class HttpFile(io.RawIOBase):
         try:
             self._fetch_once(first, last)
         except RemoteError as exc:
-            if "broke off" not in str(exc):
+            if not exc.retryable:
                 raise
             self._fetch_once(first, last)
 
@@ -214,7 +215,9 @@ class HttpFile(io.RawIOBase):
                 raise RemoteError(
                     "REMOTE-UNREACHABLE", f"too slow: {len(data)} of {wanted} bytes in {self.options.timeout * 3:g} s"
                 ) from None
-            raise RemoteError("REMOTE-UNREACHABLE", f"the transfer broke off ({type(exc).__name__})") from None
+            raise RemoteError(
+                "REMOTE-UNREACHABLE", f"the transfer broke off ({type(exc).__name__})", retryable=True
+            ) from None
         finally:
             response.close()
         if time.monotonic() >= self.deadline and len(data) < wanted:
