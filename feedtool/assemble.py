@@ -14,9 +14,10 @@ from .cache import BuildCache
 from .checks import check_feed, check_sources
 from .checks.artwork import probe_remote_images
 from .findings import Findings
+from .folder import Listing
 from .http import RemoteError, head
 from .load import load_episodes, load_show
-from .media import local_paths, remote_urls, resolve
+from .media import remote_urls, resolve
 from .model import Episode, Published, Show
 from .options import Network
 from .probe import AUDIO_EXTENSIONS, SERIAL_BELOW, Probe, ProbeError, Probing, probe_many
@@ -49,35 +50,42 @@ def check_unique_guids(episodes: list[Episode], findings: Findings) -> None:
             )
 
 
-def start_probing(folder: Path, cache: BuildCache, network: Network) -> Probing | None:
+def start_probing(listing: Listing, cache: BuildCache, network: Network) -> Probing | None:
     """Start probing the show folder's new audio files in a process pool right away, while
     the episodes are read (most episodes use the audio file beside them)."""
-    try:
-        names = sorted(entry.name for entry in os.scandir(folder) if entry.is_file())
-    except OSError:
-        return None
-    paths = [folder / name for name in names if os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS]
-    fresh = [path for path in paths if network.refresh or cache.media(path)[0] is None]
+    names = [name for name in listing.files() if os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS]
+    fresh = [listing.folder / name for name in names
+             if network.refresh or not cache.has_media(listing.folder / name, _stat(listing, name))]
     if len(fresh) < SERIAL_BELOW or network.jobs == 1:
         return None
     return Probing(fresh, network.jobs, background=True)
 
 
-def probe_local(folder: Path, episodes: list[Episode], cache: BuildCache,
+def _stat(listing: Listing, rel: str) -> os.stat_result | None:
+    try:
+        return listing.stat(rel)
+    except OSError:
+        return None
+
+
+def probe_local(listing: Listing, episodes: list[Episode], cache: BuildCache,
                 network: Network, early: Probing | None = None) -> dict[Path, Probe | ProbeError]:
     """Every local audio file's facts: from the cache when unchanged, from the probes started
     early, else probed now (in parallel)."""
+    folder = listing.folder
     results: dict[Path, Probe | ProbeError] = {}
     todo: dict[Path, tuple[int, int] | None] = {}
     started = early.results(network.progress) if early else {}
-    for path in dict.fromkeys(p for e in episodes for p in local_paths(folder, e)):
+    rels = dict.fromkeys(ref.path for e in episodes for ref in (e.audio, *e.alternates) if ref and ref.path)
+    for rel in rels:
+        path = folder / rel
         if path in started:
             results[path] = started[path]
-            _, key = cache.media(path) if isinstance(started[path], Probe) else (None, None)
+            _, key = cache.media(path, _stat(listing, rel)) if isinstance(started[path], Probe) else (None, None)
             if key is not None:
                 cache.put_media(path, key, started[path])
             continue
-        cached, key = (None, None) if network.refresh else cache.media(path)
+        cached, key = (None, None) if network.refresh else cache.media(path, _stat(listing, rel))
         if cached is not None:
             results[path] = cached
         else:
@@ -102,16 +110,17 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     if not folder.is_dir():
         findings.add("SHOW-MISSING", folder.as_posix(), None, "no such folder (check --episodes)")
         return None
-    early = start_probing(folder, cache, network)
+    listing = Listing(folder)
+    early = start_probing(listing, cache, network)
     show = load_show(folder, findings)
-    episodes = load_episodes(folder, show, findings, cache)
+    episodes = load_episodes(folder, show, findings, cache, listing)
     check_unique_guids(episodes, findings)
     log.done(f"loaded {len(episodes)} episodes")
 
     live = [e for e in episodes if not (e.draft or e.removed)]
     wanted = [url for e in live for url in remote_urls(e)]
     remote = probe_all(wanted, network.options, RemoteCache(cache), network.refresh) if wanted else {}
-    local = probe_local(folder, live, cache, network, early)
+    local = probe_local(listing, live, cache, network, early)
     log.done(f"probed {len(local)} local and {len(remote)} remote audio files (unchanged ones from the cache)")
 
     published: list[Published] = []

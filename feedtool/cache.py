@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import sqlite3
 from dataclasses import asdict
@@ -83,10 +84,24 @@ class BuildCache:
 
     # -- media facts ------------------------------------------------------------------------
 
-    def media(self, path: Path) -> tuple[Probe | None, tuple[int, int] | None]:
+    def media(self, path: Path, stat: os.stat_result | None = None) -> tuple[Probe | None, tuple[int, int] | None]:
         """The cached probe of a local file if its size and mtime are unchanged, and its stat key."""
+        row, key = self._media_row(path, stat)
+        if row is None:
+            return None, key
+        from .probe import Probe
+
+        facts = json.loads(row[2])
+        chapters = tuple(Chapter(**c) for c in facts["chapters"])
+        return Probe(MediaInfo(**facts["info"]), facts["note"], chapters), key
+
+    def has_media(self, path: Path, stat: os.stat_result | None = None) -> bool:
+        """Whether the cache knows the file as it is (without decoding its facts)."""
+        return self._media_row(path, stat)[0] is not None
+
+    def _media_row(self, path: Path, stat: os.stat_result | None) -> tuple[tuple | None, tuple[int, int] | None]:
         try:
-            stat = path.stat()
+            stat = stat or path.stat()
         except OSError:
             return None, None
         key = (stat.st_size, stat.st_mtime_ns)
@@ -95,18 +110,12 @@ class BuildCache:
         if self._media is None:  # one query for all, rather than one per file
             self._media = {row[0]: row[1:] for row in self.db.execute("SELECT path, size, mtime_ns, facts FROM media")}
         row = self._media.get(str(path))
-        if row is None or (row[0], row[1]) != key:
-            return None, key
-        from .probe import Probe
-
-        facts = json.loads(row[2])
-        chapters = tuple(Chapter(**c) for c in facts["chapters"])
-        return Probe(MediaInfo(**facts["info"]), facts["note"], chapters), key
+        return (row if row is not None and (row[0], row[1]) == key else None), key
 
     def put_media(self, path: Path, key: tuple[int, int], result: Probe) -> None:
         if self.db is None:
             return
-        facts = {"info": asdict(result.info), "note": result.note, "chapters": [asdict(c) for c in result.chapters]}
+        facts = {"info": vars(result.info), "note": result.note, "chapters": [asdict(c) for c in result.chapters]}
         self.db.execute("INSERT OR REPLACE INTO media VALUES (?, ?, ?, ?)", (str(path), *key, json.dumps(facts)))
 
     # -- parsed episodes ---------------------------------------------------------------------

@@ -67,12 +67,6 @@ def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings,
     return result
 
 
-def local_paths(folder: Path, episode: Episode) -> list[Path]:
-    """The episode's local audio files (all of them are probed)."""
-    assert episode.audio is not None
-    return [folder / ref.path for ref in (episode.audio, *episode.alternates) if ref.path is not None]
-
-
 def remote_urls(episode: Episode) -> list[str]:
     """The episode's audio URLs that need probing over HTTP (not when both overrides are given)."""
     assert episode.audio is not None

@@ -49,9 +49,14 @@ _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 
 
 def plain_text(fragment: str) -> str:
-    """HTML → one line of plain text."""
-    stripped = nh3.clean(fragment, tags=set())
-    return re.sub(r"\s+", " ", html.unescape(stripped)).strip()
+    """Sanitised HTML (from `to_html`) → one line of plain text."""
+    stripped = _TAG.sub("", fragment)
+    return _SPACE.sub(" ", html.unescape(stripped)).strip()
+
+
+# a tag of sanitised HTML, whose attribute values are always quoted
+_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+_SPACE = re.compile(r"\s+")
 
 
 def truncate(text: str, limit: int, *, bytes_: bool = False) -> str:

@@ -40,7 +40,13 @@ def publish_file(source: Path, target: Path) -> bool:
     if target.exists():
         if os.path.samefile(source, target):
             return False
-    target.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)  # a new name: the link appears whole or not at all
+            return True
+        except OSError:
+            pass  # another file system, or links not allowed: copied below
     temp = _temp_for(target)
     try:
         temp.unlink(missing_ok=True)
