@@ -139,13 +139,13 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         if (result := _unchanged(cache, key, feed, now, findings)) is not None:
             return result
     from .assemble import assemble  # the whole pipeline: imported only when there is work to do
-    from .guard import guard, read_previous
+    from .guard import guard, read_previous, remember_written
     from .write import write_atomic
 
     assembled = assemble(folder, now, findings, feed.as_posix(), network, cache)
     if assembled is None or findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
-    published = read_previous(previous, feed, findings)
+    published = read_previous(previous, feed, findings, cache)
     if published is not None:
         guard(published, assembled, previous or feed.as_posix(), findings, allow_removal, allow_changes)
     if findings.errors:
@@ -165,6 +165,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         findings.add("WRITE-FAILED", Path(where).as_posix(), None, f"cannot write: {exc.strerror}")
         raise Aborted(findings, "the feed was not updated") from None
     _remember(cache, key, assembled, assembled.xml, findings, files)
+    remember_written(cache, assembled)
     return BuildResult(
         feed, len(assembled.published), len(assembled.scheduled), len(assembled.drafts), written,
         unchanged=unchanged and not written,

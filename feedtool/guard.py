@@ -8,6 +8,8 @@ refuses such changes unless the publisher names them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,12 +20,14 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from .assemble import Assembled
+from .cache import BuildCache
 from .checks.feedxml import NAMESPACES
 from .findings import Findings
 from .http import RemoteError, request
 from .load import default_guid
 from .model import Episode, Published, Show
 from .options import NetworkOptions
+from .render import newest_first
 
 TIMEOUT = 30  # seconds, for fetching the live feed
 
@@ -81,8 +85,46 @@ def snapshot(xml: bytes) -> Snapshot:
     )
 
 
-def read_previous(where: str | None, default: Path, findings: Findings) -> Snapshot | None:
-    """The previously published feed: `where` (a URL or path), else `default` if it exists."""
+def snapshot_of(assembled: Assembled) -> Snapshot:
+    """What `read_previous` will read back from the feed this build writes, without parsing
+    it: every published item (archive pages included), newest first."""
+    items = {
+        item.episode.guid: PreviousItem(item.episode.title.strip(), item.episode.audio.url.strip(),
+                                        item.episode.date.replace(microsecond=0))
+        for item in newest_first(assembled.published)
+    }
+    return Snapshot(assembled.show.feed_url, assembled.show.guid, items)
+
+
+def remember_written(cache: BuildCache, assembled: Assembled) -> None:
+    """Keep the snapshot of a single-page feed just written, keyed by its bytes."""
+    if len(assembled.pages) != 1:
+        cache.set("guard:snapshot", "")
+        return
+    known = snapshot_of(assembled)
+    cache.set("guard:snapshot", json.dumps({
+        "sha256": hashlib.sha256(assembled.xml).hexdigest(),
+        "feed_url": known.feed_url,
+        "podcast_guid": known.podcast_guid,
+        "items": [(guid, i.title, i.url, i.published.isoformat()) for guid, i in known.items.items()],
+    }))
+
+
+def _remembered(cache: BuildCache | None, data: bytes) -> Snapshot | None:
+    """The snapshot of `data` if it is the feed an earlier build wrote (and remembered)."""
+    stored = json.loads(cache.get("guard:snapshot") or "null") if cache else None
+    if not stored or stored["sha256"] != hashlib.sha256(data).hexdigest():
+        return None
+    items = {guid: PreviousItem(title, url, datetime.fromisoformat(date)) for guid, title, url, date in stored["items"]}
+    return Snapshot(stored["feed_url"], stored["podcast_guid"], items)
+
+
+def read_previous(where: str | None, default: Path, findings: Findings,
+                  cache: BuildCache | None = None) -> Snapshot | None:
+    """The previously published feed: `where` (a URL or path), else `default` if it exists.
+
+    A feed that an earlier build wrote (byte for byte) is not parsed again: its snapshot
+    comes from `cache`."""
     label = where or default.as_posix()
     if where and urlsplit(where).scheme in ("http", "https"):
         try:
@@ -112,6 +154,8 @@ def read_previous(where: str | None, default: Path, findings: Findings) -> Snaps
         except OSError as exc:
             findings.add("GUARD-PREVIOUS", label, None, f"cannot read the previous feed: {exc.strerror}")
             return None
+    if (known := _remembered(cache, data)) is not None:
+        return known
     try:
         first = snapshot(data)
     except ValueError as exc:

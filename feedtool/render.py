@@ -55,6 +55,9 @@ class _CachedEntry(FeedEntry):
     def rss_entry(self, extensions=True):
         return etree.fromstring(self.xml, _ITEM_PARSER)
 
+    def register_extension(self, *args, **kwargs):
+        """The extensions' output is already in the XML: nothing to set up per item."""
+
 
 _ITEM_PARSER = etree.XMLParser(strip_cdata=False, resolve_entities=False, no_network=True)
 ITEM_VERSION = 1  # bump when an item's rendering changes, to invalidate cached items

@@ -317,3 +317,32 @@ def test_a_mistyped_allow_removal_is_pointed_out(published, build) -> None:
     assert run.exit_code == 1
     assert any(x.startswith("warning GUARD-UNKNOWN") and "--allow-removal not-a-guid names no published" in x
                for x in run.lines()), run.stderr
+
+
+def test_the_remembered_snapshot_is_what_parsing_the_written_feed_gives(make_show, tmp_path) -> None:
+    """The next build takes its guard snapshot from the cache instead of parsing the feed: it
+    must be exactly what parsing gives (titles with spaces inside, offsets, fractions of seconds)."""
+    from datetime import UTC, datetime
+
+    from feedtool.assemble import assemble
+    from feedtool.findings import Findings
+    from feedtool.guard import snapshot, snapshot_of
+
+    folder = make_show({
+        "001-one.md": episode("One  two", "2026-01-01T10:00:00+02:00"), "001-one.mp3": TONE,
+        "002-two.md": episode("Ünïcode & <markup>", "2026-02-01T10:00:00.5Z"), "002-two.mp3": TONE,
+        "003-three.md": episode("Three", "2026-03-01", guid="https://example.com/?p=3"), "003-three.mp3": TONE,
+    })
+    assembled = assemble(folder, datetime(2026, 11, 24, tzinfo=UTC), Findings(), "feed.xml")
+    assert assembled is not None
+    assert snapshot_of(assembled) == snapshot(assembled.xml)
+    assert list(snapshot_of(assembled).items) == list(snapshot(assembled.xml).items)
+
+
+def test_a_hand_edited_feed_is_parsed_not_taken_from_the_cache(published, build) -> None:
+    folder, first = published
+    extra = b"<item><title>By hand</title><guid>hand-added</guid></item></channel>"
+    first.feed.write_bytes(first.feed.read_bytes().replace(b"</channel>", extra))
+    run = build(folder)
+    assert run.exit_code != 0
+    assert "hand-added" in run.stderr and "GUARD-REMOVED" in run.stderr
