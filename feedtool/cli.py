@@ -223,6 +223,41 @@ def ping_command(folder: Path, feed_url: str | None, strict: bool, timeout: floa
         raise SystemExit(1)
 
 
+@main.command("import")
+@click.argument("source", metavar="FEED_URL_OR_FILE")
+@episodes_option
+@click.option("--update", is_flag=True, help="Add only the feed's items that the folder does not have yet.")
+@click.option("--feed-url", metavar="URL",
+              help="The feed's address for show.yaml. Default: its atom:link rel=self, else FEED_URL.")
+@click.option("--max-size", type=click.IntRange(min=1), default=64, show_default=True, metavar="MB",
+              help="Refuse a feed larger than this.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, metavar="SECONDS",
+              help="Give up on the server after this long.")
+def import_command(source: str, folder: Path, update: bool, feed_url: str | None, max_size: int,
+                   timeout: float) -> None:
+    """Move an existing show to feedtool: its feed → show.yaml and one episode file per item.
+
+    Guids, audio URLs, lengths, dates and durations are kept exactly as published;
+    no file is ever overwritten.
+    """
+    from .findings import Aborted
+    from .importer import import_feed
+    from .options import NetworkOptions
+
+    findings = Findings()
+    result = import_feed(source, folder, findings, update, feed_url, NetworkOptions(timeout=timeout),
+                         max_size * 1024 * 1024)
+    echo_findings(findings, quiet=False)
+    if result is None:
+        raise Aborted(findings, "nothing was imported")
+    made = (["show.yaml"] if result.show_written else []) + [plural(len(result.written), "episode file")]
+    kept = f"; {result.already_there} already there" if result.already_there else ""
+    click.echo(f"imported into {folder.as_posix()}/: {', '.join(made)}{kept}")
+    if result.show_written:
+        click.echo(f"next: feedtool check --episodes {folder.as_posix()}, then feedtool build --episodes "
+                   f"{folder.as_posix()} --previous <the live feed URL> (the guard compares every guid)")
+
+
 @main.command("clean")
 @episodes_option
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),

@@ -127,4 +127,11 @@ RULES: dict[str, Rule] = {
     "GUARD-SHOW": Rule(E, "The feed's podcast:guid or feed URL would change.", "PI, AP"),
     "GUARD-ALLOWED": Rule(I, "A guarded change went through because it was allowed.", "FT"),
     "GUARD-UNKNOWN": Rule(W, "--allow-removal names a guid the published feed does not have.", "FT"),
+    # feedtool import
+    "IMPORT-EXISTS": Rule(E, "The folder already holds a show (use --update).", "FT"),
+    "IMPORT-FETCH": Rule(E, "The feed to import cannot be fetched or read.", "FT"),
+    "IMPORT-SIZE": Rule(E, "The feed to import is larger than the size limit.", "FT"),
+    "IMPORT-UNSAFE": Rule(E, "The feed to import declares XML entities.", "FT"),
+    "IMPORT-XML": Rule(E, "The feed to import is not well-formed XML or not RSS.", "FT"),
+    "IMPORT-INCOMPLETE": Rule(W, "The imported feed lacks something a build needs: add it by hand.", "FT"),
 }
