@@ -258,6 +258,27 @@ def import_command(source: str, folder: Path, update: bool, feed_url: str | None
                    f"{folder.as_posix()} --previous <the live feed URL> (the guard compares every guid)")
 
 
+@main.command("new")
+@click.argument("audio", metavar="AUDIO_FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--title", help="The episode's title. Default: the audio's title tag, else its file name.")
+@now_option
+def new_command(audio: Path, title: str | None, now: datetime) -> None:
+    """Start an episode: write AUDIO_FILE's .md beside it, as a draft to edit.
+
+    Title, date and chapters come from the audio's tags where it has them; the next
+    episode number and an explicit guid are filled in. Never overwrites a file.
+    """
+    from .findings import Aborted
+    from .scaffold import scaffold
+
+    findings = Findings()
+    written = scaffold(audio, findings, now, title)
+    echo_findings(findings, quiet=False)
+    if written is None:
+        raise Aborted(findings, "nothing was written")
+    click.echo(f"wrote {written.as_posix()}: edit the title and notes, then delete 'draft: true' to publish")
+
+
 @main.command("clean")
 @episodes_option
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),

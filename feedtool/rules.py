@@ -127,7 +127,8 @@ RULES: dict[str, Rule] = {
     "GUARD-SHOW": Rule(E, "The feed's podcast:guid or feed URL would change.", "PI, AP"),
     "GUARD-ALLOWED": Rule(I, "A guarded change went through because it was allowed.", "FT"),
     "GUARD-UNKNOWN": Rule(W, "--allow-removal names a guid the published feed does not have.", "FT"),
-    # feedtool import
+    # feedtool new and import
+    "NEW-EXISTS": Rule(E, "The episode file that `new` would write already exists.", "FT"),
     "IMPORT-EXISTS": Rule(E, "The folder already holds a show (use --update).", "FT"),
     "IMPORT-FETCH": Rule(E, "The feed to import cannot be fetched or read.", "FT"),
     "IMPORT-SIZE": Rule(E, "The feed to import is larger than the size limit.", "FT"),

@@ -1,0 +1,128 @@
+"""`feedtool new`: an audio file → a ready-to-edit episode file beside it.
+
+The scaffold carries what the audio already knows (title, date and chapters from its
+tags), the next episode number, and an explicit guid: the one the build would derive
+from the file name, written down so that the file can be renamed later without the
+episode changing identity. It starts as a draft, so its template text is never
+published by accident.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import mutagen
+import yaml
+
+from .findings import Findings
+from .load import default_guid, episode_files, load_show
+from .probe import ProbeError, probe
+from .yamlsource import YAMLSourceError, parse, split_front_matter
+
+TEMPLATE = """\
+One or two sentences on what this episode is about: apps show them under the title.
+
+## In this episode
+
+- The first thing you talk about
+
+## Links
+
+- [A page you mention](https://example.com/)
+"""
+
+
+def scaffold(audio: Path, findings: Findings, now: datetime, title: str | None = None) -> Path | None:
+    """Write `<audio stem>.md` beside `audio`; None (with findings) when it cannot be done."""
+    folder, target = audio.parent, audio.with_suffix(".md")
+    shown = target.as_posix()
+    if target.exists():
+        findings.add("NEW-EXISTS", shown, None, "already exists: feedtool new never overwrites an episode file")
+        return None
+    show = load_show(folder, findings)
+    try:
+        facts = probe(audio)
+    except ProbeError as exc:
+        findings.add(exc.rule, audio.as_posix(), None, str(exc))
+        return None
+    if show is None:
+        return None
+    tags = _tags(audio)
+    season, number = _next_number(folder)
+    front: dict = {
+        "title": title or tags.get("title") or _title_from_name(audio.stem),
+        "date": tags.get("date") or now.replace(second=0, microsecond=0).isoformat(),
+        "guid": default_guid(uuid.UUID(show.guid), audio.stem),
+    }
+    if season is not None:
+        front["season"] = season
+    front["episode"] = number
+    if facts.chapters:
+        front["chapters"] = [
+            {"start": _clock(c.start), **{k: v for k, v in (("title", c.title), ("url", c.url)) if v}}
+            for c in facts.chapters
+        ]
+    text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10_000)
+    text += "draft: true  # remove this line to publish\n---\n\n" + TEMPLATE
+    with open(target, "x", encoding="utf-8") as handle:
+        handle.write(text)
+    return target
+
+
+def _tags(audio: Path) -> dict[str, str]:
+    """Title and date (YYYY-MM-DD) from the file's tags, where it has them."""
+    try:
+        tagged = mutagen.File(audio, easy=True)
+    except Exception:  # noqa: BLE001 - unreadable tags are only missing tags
+        return {}
+    tags = getattr(tagged, "tags", None) or {}
+    found = {}
+    titles = [t.strip() for t in tags.get("title", []) if t.strip()]
+    if titles:
+        found["title"] = " ".join(titles[0].split())
+    for value in tags.get("date", []):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()[:10]):
+            found["date"] = value.strip()[:10]
+            break
+    return found
+
+
+def _title_from_name(stem: str) -> str:
+    """'004-the-long-road' → 'The long road'."""
+    words = re.sub(r"^[\d\s._-]+", "", stem).replace("_", " ").replace("-", " ").strip()
+    return (words[:1].upper() + words[1:]) if words else stem
+
+
+def _next_number(folder: Path) -> tuple[int | None, int]:
+    """(season, episode) for a new episode: the latest season, one past its highest number
+    (or one past the count of episode files when the show does not number them)."""
+    numbered: list[tuple[int, int]] = []
+    count = 0
+    for path in episode_files(folder):
+        count += 1
+        try:
+            front, _, _ = split_front_matter(path.read_text(encoding="utf-8-sig"))
+            mapping = parse(front, first_line=2)
+        except (OSError, UnicodeDecodeError, YAMLSourceError):
+            continue
+        values = {k: mapping[k].value for k in ("season", "episode") if k in mapping}
+        if isinstance(values.get("episode"), str) and values["episode"].isdigit():
+            season = values.get("season")
+            numbered.append((int(season) if isinstance(season, str) and season.isdigit() else 0,
+                             int(values["episode"])))
+    if not numbered:
+        return None, count + 1
+    season = max(s for s, _ in numbered)
+    return (season or None), max(n for s, n in numbered if s == season) + 1
+
+
+def _clock(seconds: float) -> str:
+    """Seconds → H:MM:SS(.fff), as front matter writes chapter starts."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    text = f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    fraction = round(seconds - whole, 3)
+    return text + f"{fraction:.3f}"[1:].rstrip("0") if fraction else text
