@@ -99,10 +99,12 @@ def probe_local(listing: Listing, episodes: list[Episode], cache: BuildCache,
 
 
 def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
-             network: Network | None = None, cache: BuildCache | None = None) -> Assembled | None:
+             network: Network | None = None, cache: BuildCache | None = None,
+             preview_url: str | None = None) -> Assembled | None:
     """Everything short of writing; None when the show itself could not be read.
 
     Episodes with errors are reported and left out, so the rest is still checked.
+    `preview_url` serves the feed and its media from another address (see load_show).
     """
     network = network or Network()
     cache = cache or BuildCache(None)
@@ -112,7 +114,7 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
         return None
     listing = Listing(folder)
     early = start_probing(listing, cache, network)
-    show = load_show(folder, findings)
+    show = load_show(folder, findings, preview_url)
     episodes = load_episodes(folder, show, findings, cache, listing)
     check_unique_guids(episodes, findings)
     log.done(f"loaded {len(episodes)} episodes")

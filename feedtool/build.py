@@ -29,6 +29,9 @@ class BuildResult:
     drafts: int
     media_written: int
     unchanged: bool = False  # feed.xml already had these bytes: nothing was rewritten
+    show_title: str = ""
+    duration: float = 0.0  # seconds of audio in the feed
+    new: tuple[str, ...] = ()  # titles of the episodes the previous feed did not have
 
 
 def fingerprint(folder: Path, output: Path, network: Network, options: tuple) -> str | None:
@@ -54,7 +57,7 @@ def fingerprint(folder: Path, output: Path, network: Network, options: tuple) ->
     return digest(BUILD_VERSION, str(output.resolve()), network.resolve_redirects, options, entries)
 
 
-BUILD_VERSION = 2
+BUILD_VERSION = 3  # 3: output/index.html
 
 
 def build(
@@ -66,16 +69,19 @@ def build(
     allow_removal: frozenset[str] = frozenset(),
     allow_changes: bool = False,
     network: Network | None = None,
+    preview_url: str | None = None,
 ) -> BuildResult:
     """Build the feed for the show in `folder` into `output`; raise Aborted on any error.
 
     `previous` is the published feed to guard against (a URL or path; default: the
-    feed already in `output`).
+    feed already in `output`). A preview (`preview_url`, see load_show) is served from
+    that address and has no published feed to guard.
     """
     network = network or Network()
     cache = open_cache(network, findings)
     try:
-        return _build(folder, output, now, findings, previous, allow_removal, allow_changes, network, cache)
+        return _build(folder, output, now, findings, previous, allow_removal, allow_changes, network, cache,
+                      preview_url)
     finally:
         cache.close()
 
@@ -101,7 +107,8 @@ def _unchanged(cache: BuildCache, key: str | None, feed: Path, now: datetime, fi
         return None
     for finding in last["findings"]:
         findings.add(*finding)
-    return BuildResult(feed, *last["counts"], 0, unchanged=True)
+    return BuildResult(feed, *last["counts"], 0, unchanged=True, show_title=last.get("title", ""),
+                       duration=last.get("duration", 0.0))
 
 
 def _remember(cache: BuildCache, key: str | None, assembled: Assembled, xml: bytes, findings: Findings,
@@ -115,6 +122,8 @@ def _remember(cache: BuildCache, key: str | None, assembled: Assembled, xml: byt
         "next_change": min(scheduled).isoformat() if scheduled else "",
         "valid_from": max(published).isoformat() if published else "",
         "counts": [len(assembled.published), len(assembled.scheduled), len(assembled.drafts)],
+        "title": assembled.show.title,
+        "duration": sum(item.media.duration for item in assembled.published),
         "files": files,  # what the build put into output/, besides feed.xml
         # what the sources say (not the guard's comparison with the feed this build replaced)
         "findings": [(f.rule, f.path, f.line, f.message) for f in findings if not f.rule.startswith("GUARD-")],
@@ -130,22 +139,25 @@ def _remember(cache: BuildCache, key: str | None, assembled: Assembled, xml: byt
 
 
 def _build(folder: Path, output: Path, now: datetime, findings: Findings, previous: str | None,
-           allow_removal: frozenset[str], allow_changes: bool, network: Network, cache: BuildCache) -> BuildResult:
+           allow_removal: frozenset[str], allow_changes: bool, network: Network, cache: BuildCache,
+           preview_url: str | None = None) -> BuildResult:
     feed = output / FEED_FILE
     kept = f" ({feed.as_posix()} is unchanged)" if feed.exists() else ""
     key = None
     if previous is None:  # with a live feed to guard against, always compare it
-        key = fingerprint(folder, output, network, (sorted(allow_removal), allow_changes))
+        preview = (preview_url,) if preview_url else ()
+        key = fingerprint(folder, output, network, (sorted(allow_removal), allow_changes, *preview))
         if (result := _unchanged(cache, key, feed, now, findings)) is not None:
             return result
     from .assemble import assemble  # the whole pipeline: imported only when there is work to do
     from .guard import guard, read_previous, remember_written
+    from .page import PAGE_FILE, show_page
     from .write import write_atomic
 
-    assembled = assemble(folder, now, findings, feed.as_posix(), network, cache)
+    assembled = assemble(folder, now, findings, feed.as_posix(), network, cache, preview_url)
     if assembled is None or findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
-    published = read_previous(previous, feed, findings, cache)
+    published = None if preview_url else read_previous(previous, feed, findings, cache)
     if published is not None:
         guard(published, assembled, previous or feed.as_posix(), findings, allow_removal, allow_changes)
     if findings.errors:
@@ -158,6 +170,11 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
                 write_atomic(output / name, page)
                 written += 1
             files.append(name)
+        page = show_page(assembled)  # the show's web page, also before the feed
+        if not (output / PAGE_FILE).is_file() or (output / PAGE_FILE).read_bytes() != page:
+            write_atomic(output / PAGE_FILE, page)
+            written += 1
+        files.append(PAGE_FILE)
         if not unchanged:
             write_atomic(feed, assembled.xml)  # last: the feed only points at media already there
     except OSError as exc:
@@ -166,9 +183,12 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         raise Aborted(findings, "the feed was not updated") from None
     _remember(cache, key, assembled, assembled.xml, findings, files)
     remember_written(cache, assembled)
+    new = [item.episode.title for item in assembled.published
+           if published is None or item.episode.guid not in published.items]
     return BuildResult(
         feed, len(assembled.published), len(assembled.scheduled), len(assembled.drafts), written,
-        unchanged=unchanged and not written,
+        unchanged=unchanged and not written, show_title=assembled.show.title,
+        duration=sum(item.media.duration for item in assembled.published), new=tuple(new),
     )
 
 

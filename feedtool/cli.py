@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .findings import Findings, Level
+from .findings import Findings, Level, plural
 
 
 def _parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime:
@@ -84,10 +85,6 @@ def echo_findings(findings: Findings, quiet: bool, out_err: bool = True) -> None
             click.echo(str(finding), err=out_err)
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 or word == "scheduled" else f"{count} {word}s"
-
-
 def count(findings: Findings, level: Level) -> int:
     return sum(1 for f in findings if f.level is level)
 
@@ -119,28 +116,32 @@ def main() -> None:
 )
 @click.option("--resolve-redirects", is_flag=True,
               help="Publish the address a remote audio URL redirects to, not the one written.")
+@click.option("--github-summary", is_flag=True,
+              help="Write a Markdown summary to $GITHUB_STEP_SUMMARY (on by itself when that is set), "
+                   "else to stdout.")
 @network_options
 def build_command(
     folder: Path, output: Path, now: datetime, previous: str | None, allow_removal: tuple[str, ...],
-    allow_changes: bool, resolve_redirects: bool, timeout: float, refresh: bool, cache_dir: Path | None,
-    no_cache: bool, jobs: int | None, quiet: bool, verbose: bool,
+    allow_changes: bool, resolve_redirects: bool, github_summary: bool, timeout: float, refresh: bool,
+    cache_dir: Path | None, no_cache: bool, jobs: int | None, quiet: bool, verbose: bool,
 ) -> None:
     """Build the feed of the show in --episodes into --output/feed.xml."""
     from .build import build
+    from .summary import markdown, one_line, write_github_summary
 
     findings = Findings()
     net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet, resolve_redirects, output, verbose)
+    result = None
     try:
         result = build(folder, output, now, findings, previous, frozenset(allow_removal), allow_changes, net)
     finally:
         echo_findings(findings, quiet)
-    counts = [plural(result.published, "episode")]
-    counts += [plural(n, word) for n, word in (
-        (result.scheduled, "scheduled"), (result.drafts, "draft"),
-        (count(findings, Level.WARNING), "warning")) if n]
-    verb = "unchanged" if result.unchanged else "wrote"
+        if github_summary or os.environ.get("GITHUB_STEP_SUMMARY"):
+            text = markdown(result, findings, folder)
+            if not write_github_summary(text):  # --github-summary outside GitHub Actions: print it
+                click.echo(text, nl=False)
     if not quiet:
-        click.echo(f"{verb} {result.feed_path.as_posix()}: {', '.join(counts)}")
+        click.echo(one_line(result, findings))
 
 
 @main.command("check")
@@ -298,3 +299,31 @@ def clean_command(folder: Path, cache_dir: Path | None) -> None:
         click.echo(f"deleted {path.as_posix()}")
     else:
         click.echo(f"no cache at {path.as_posix()}")
+
+
+@main.command("serve")
+@episodes_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, metavar="N",
+              help="The port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="H",
+              help="The address to listen on (0.0.0.0: every network interface, e.g. for a phone).")
+@click.option("--public-url", metavar="URL",
+              help="The address written into the preview feed, e.g. http://192.168.1.20:8000/ for a phone "
+                   "on your network. Default: http://HOST:PORT/.")
+@now_option
+def serve_command(folder: Path, port: int, host: str, public_url: str | None, now: datetime) -> None:
+    """Preview the show: build it into a temporary folder, serve its feed, page and media, and
+    rebuild on every change. output/ is never touched. Ctrl-C stops."""
+    from .serve import ListenError, normalise_url, serve
+
+    if public_url is not None:
+        try:
+            normalise_url(public_url)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--public-url'") from None
+    given = click.get_current_context().get_parameter_source("now") is not click.core.ParameterSource.DEFAULT
+    clock = (lambda: now) if given else (lambda: datetime.now(UTC))  # the clock, read at every rebuild
+    try:
+        serve(folder, host, port, public_url, clock)
+    except ListenError as exc:
+        raise click.ClickException(str(exc)) from None

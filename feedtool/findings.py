@@ -52,6 +52,11 @@ class Findings:
         return [f for f in self._items if f.level is Level.ERROR]
 
 
+def plural(count: int, word: str) -> str:
+    """`1 episode`, `2 episodes`; some words do not take an s."""
+    return f"{count} {word}" if count == 1 or word in ("scheduled", "new") else f"{count} {word}s"
+
+
 class Aborted(click.ClickException):
     """Raised when errors were found: click prints the summary and exits 1."""
 

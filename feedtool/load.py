@@ -235,8 +235,12 @@ def image_ref(ctx: _Context, node: Node, value: str, shown: str) -> MediaRef | N
     return MediaRef(media_url(ctx.media_base_url, path), path, node.line)
 
 
-def load_show(folder: Path, findings: Findings) -> Show | None:
-    """Read show.yaml; None when it has errors (they are in `findings`)."""
+def load_show(folder: Path, findings: Findings, preview_url: str | None = None) -> Show | None:
+    """Read show.yaml; None when it has errors (they are in `findings`).
+
+    `preview_url` (a folder URL ending in '/', for `serve`) replaces where the feed and the
+    local media are served; the guids stay those of the real feed_url, as published.
+    """
     path = folder / SHOW_FILE
     shown = path.as_posix()
     if not path.is_file():
@@ -258,6 +262,8 @@ def load_show(folder: Path, findings: Findings) -> Show | None:
     feed_folder = urljoin(values.get("feed_url", ""), ".")
     base = values.get("media_base_url", feed_folder)
     base = base if base.endswith("/") else base + "/"
+    if preview_url is not None:
+        feed_folder = base = preview_url
     ctx.media_base_url = base
     image = image_ref(ctx, mapping["image"], values["image"], shown) if "image" in values else None
     persons = pc20.persons(values.get("persons", []), shown, findings)
@@ -279,7 +285,7 @@ def load_show(folder: Path, findings: Findings) -> Show | None:
         title=values["title"],
         description=values["description"],
         link=values["link"],
-        feed_url=values["feed_url"],
+        feed_url=values["feed_url"] if preview_url is None else preview_url + "feed.xml",
         language=values["language"],
         author=values["author"],
         owner_name=values["owner"]["name"],

@@ -42,6 +42,12 @@ def episode(title: str = "Episode", date: str = "2026-01-01", body: str = "Notes
 
 
 @pytest.fixture(autouse=True)
+def _no_job_summary(monkeypatch):
+    """Tests run under GitHub Actions too: builds must not write into the real job summary."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _only_localhost(monkeypatch):
     """Tests talk to servers on 127.0.0.1 only: a lookup of any other host fails at once."""
     import socket

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,9 +10,11 @@ from pathlib import Path
 from .conftest import AUDIO, episode
 
 
-def feedtool(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def feedtool(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
     return subprocess.run(
-        [sys.executable, "-m", "feedtool", *args], capture_output=True, text=True, cwd=cwd, check=False
+        [sys.executable, "-m", "feedtool", *args], capture_output=True, text=True, cwd=cwd, check=False,
+        env={**clean, **(env or {})},
     )
 
 
@@ -19,7 +22,7 @@ def test_python_m_feedtool_builds_and_reports(make_show, tmp_path: Path) -> None
     folder = make_show({"a.md": episode("A"), "a.mp3": AUDIO / "tone.mp3"})
     done = feedtool("build", "--episodes", str(folder), "--output", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
-    assert done.stdout == f"wrote {(tmp_path / 'out' / 'feed.xml').as_posix()}: 1 episode\n"
+    assert done.stdout == f"wrote {(tmp_path / 'out' / 'feed.xml').as_posix()}: 1 episode, 1 new, 0:00:03 of audio\n"
 
 
 def test_errors_exit_1_without_traceback(make_show, tmp_path: Path) -> None:
@@ -45,3 +48,28 @@ def test_bad_option_value_is_a_usage_error() -> None:
 def test_version_and_help() -> None:
     assert feedtool("--version").stdout.startswith("feedtool, version ")
     assert "--episodes" in feedtool("build", "--help").stdout
+
+
+def test_github_step_summary_tells_what_changed_and_what_failed(make_show, tmp_path: Path) -> None:
+    folder = make_show({"a.md": episode("A", "2026-01-01"), "a.mp3": AUDIO / "tone.mp3"})
+    out, summary = tmp_path / "out", tmp_path / "summary.md"
+    assert feedtool("build", "--episodes", str(folder), "--output", str(out)).returncode == 0
+    (folder / "b.md").write_text(episode("B *bold* <i>", "2026-02-01"))
+    (folder / "b.mp3").write_bytes((AUDIO / "tone.mp3").read_bytes())
+    done = feedtool("build", "--episodes", str(folder), "--output", str(out),
+                    env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith(": 2 episodes, 1 new, 0:00:06 of audio\n")
+    text = summary.read_text()
+    assert "| 2 | 1 | 0:00:06 | 0 | 0 |" in text
+    assert "- B \\*bold\\* \\<i\\>" in text  # the new episode, its title inert Markdown
+
+    (folder / "c.md").write_text("---\ntitle: [\n---\n")
+    failed = feedtool("build", "--episodes", str(folder), "--output", str(out),
+                      env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert failed.returncode == 1
+    text = summary.read_text()
+    assert "failed: nothing was published" in text and "error YAML-SYNTAX" in text
+
+    printed = feedtool("build", "--episodes", str(folder), "--output", str(out), "--github-summary")
+    assert printed.returncode == 1 and printed.stdout.startswith("## ❌ feedtool build")

@@ -196,7 +196,7 @@ def test_cdn_media_base_url_is_used_and_media_not_copied(make_show, build) -> No
     run = build(folder)
     assert xpath(run.feed, "//enclosure/@url") == ["https://cdn.example.net/audio/ep.mp3"]
     assert xpath(run.feed, "/rss/channel/itunes:image/@href") == ["https://cdn.example.net/audio/cover.png"]
-    assert sorted(p.name for p in run.feed.parent.iterdir()) == ["feed.xml"]
+    assert sorted(p.name for p in run.feed.parent.iterdir()) == ["feed.xml", "index.html"]
 
 
 def test_remote_audio_with_overrides(make_show, build) -> None:
@@ -227,7 +227,7 @@ def test_drafts_and_future_episodes_stay_out_until_their_date(make_show, build) 
     })
     run = build(folder)
     assert xpath(run.feed, "//item/title/text()") == ["Past"]
-    assert "1 episode, 1 scheduled, 1 draft" in run.stdout
+    assert "1 episode, 1 new, 0:00:03 of audio, 1 scheduled, 1 draft" in run.stdout
     assert any(line.startswith("info SCHEDULED") for line in run.lines())
     later = build(folder, "--now", "2026-12-01T09:00:00Z")
     assert xpath(later.feed, "//item/title/text()") == ["Soon", "Past"]
