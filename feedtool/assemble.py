@@ -14,7 +14,7 @@ from .cache import BuildCache
 from .checks import check_feed, check_sources
 from .checks.artwork import probe_remote_images
 from .findings import Findings
-from .folder import Listing
+from .folder import FileStat, Listing
 from .http import RemoteError, head
 from .load import load_episodes, load_show
 from .media import remote_urls, resolve
@@ -61,7 +61,7 @@ def start_probing(listing: Listing, cache: BuildCache, network: Network) -> Prob
     return Probing(fresh, network.jobs, background=True)
 
 
-def _stat(listing: Listing, rel: str) -> os.stat_result | None:
+def _stat(listing: Listing, rel: str) -> FileStat | None:
     try:
         return listing.stat(rel)
     except OSError:

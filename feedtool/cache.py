@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
 import sqlite3
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .folder import FileStat
 from .model import Chapter, MediaInfo
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class BuildCache:
 
     # -- media facts ------------------------------------------------------------------------
 
-    def media(self, path: Path, stat: os.stat_result | None = None) -> tuple[Probe | None, tuple[int, int] | None]:
+    def media(self, path: Path, stat: FileStat | None = None) -> tuple[Probe | None, tuple[int, int] | None]:
         """The cached probe of a local file if its size and mtime are unchanged, and its stat key."""
         row, key = self._media_row(path, stat)
         if row is None:
@@ -95,11 +95,11 @@ class BuildCache:
         chapters = tuple(Chapter(**c) for c in facts["chapters"])
         return Probe(MediaInfo(**facts["info"]), facts["note"], chapters), key
 
-    def has_media(self, path: Path, stat: os.stat_result | None = None) -> bool:
+    def has_media(self, path: Path, stat: FileStat | None = None) -> bool:
         """Whether the cache knows the file as it is (without decoding its facts)."""
         return self._media_row(path, stat)[0] is not None
 
-    def _media_row(self, path: Path, stat: os.stat_result | None) -> tuple[tuple | None, tuple[int, int] | None]:
+    def _media_row(self, path: Path, stat: FileStat | None) -> tuple[tuple | None, tuple[int, int] | None]:
         try:
             stat = stat or path.stat()
         except OSError:

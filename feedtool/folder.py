@@ -9,6 +9,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
+
+
+class FileStat(NamedTuple):
+    """The two facts of a stat that caches key on (a full os.stat_result per file costs
+    about 600 bytes: 12 MB at 20,000 files)."""
+
+    st_size: int
+    st_mtime_ns: int
+
+
+PLAIN, LINKED, OTHER = 0, 1, 2  # a regular file; a symbolic link to a file; anything else
 
 
 class Listing:
@@ -16,10 +28,15 @@ class Listing:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.entries: dict[str, os.DirEntry] = {}
+        self.kinds: dict[str, int] = {}
+        self._stats: dict[str, FileStat] = {}
         try:
             with os.scandir(folder) as entries:
-                self.entries = {entry.name: entry for entry in entries}
+                for entry in entries:
+                    if entry.is_file(follow_symlinks=False):
+                        self.kinds[entry.name] = PLAIN
+                    else:
+                        self.kinds[entry.name] = LINKED if entry.is_symlink() and entry.is_file() else OTHER
         except OSError:
             pass  # a missing folder is reported by whoever needs it
         self._files: list[str] | None = None
@@ -27,18 +44,20 @@ class Listing:
     def files(self) -> list[str]:
         """Sorted names of the files (symbolic links to files included)."""
         if self._files is None:
-            self._files = sorted(name for name, entry in self.entries.items() if entry.is_file())
+            self._files = sorted(name for name, kind in self.kinds.items() if kind != OTHER)
         return self._files
 
     def is_plain_file(self, rel: str) -> bool:
         """Whether a show-relative path names a regular top-level file: no link on the way,
         so it cannot lead outside the folder (links take the careful path-by-path checks)."""
-        entry = self.entries.get(rel)
-        return entry is not None and entry.is_file(follow_symlinks=False)
+        return self.kinds.get(rel) == PLAIN
 
-    def stat(self, rel: str) -> os.stat_result:
-        """The file's stat (kept for top-level files); raise OSError if it is gone."""
-        entry = self.entries.get(rel)
-        if entry is not None and not entry.is_symlink():
-            return entry.stat()
-        return os.stat(self.folder / rel)
+    def stat(self, rel: str) -> FileStat:
+        """Size and modification time (kept for top-level files); raise OSError if it is gone."""
+        known = self._stats.get(rel)
+        if known is None:
+            result = os.stat(self.folder / rel)
+            known = FileStat(result.st_size, result.st_mtime_ns)
+            if self.kinds.get(rel) == PLAIN:
+                self._stats[rel] = known
+        return known

@@ -34,19 +34,9 @@ def newest_first(items: Sequence[Published]) -> list[Published]:
     return sorted(items, key=lambda p: (p.episode.date, p.episode.name), reverse=True)
 
 
-class _RecordingEntry(FeedEntry):
-    """A fresh item that keeps its rendered XML, for the build cache."""
-
-    recorded: bytes = b""
-
-    def rss_entry(self, extensions=True):
-        element = super().rss_entry(extensions)
-        self.recorded = etree.tostring(element)
-        return element
-
-
 class _CachedEntry(FeedEntry):
-    """An item rendered by an earlier build (by feedgen and our extensions), reused as is."""
+    """An item already rendered (by feedgen and our extensions, in this build or an earlier
+    one), added to the channel as its XML."""
 
     def __init__(self, xml: bytes) -> None:
         super().__init__()
@@ -60,7 +50,7 @@ class _CachedEntry(FeedEntry):
 
 
 _ITEM_PARSER = etree.XMLParser(strip_cdata=False, resolve_entities=False, no_network=True)
-ITEM_VERSION = 1  # bump when an item's rendering changes, to invalidate cached items
+ITEM_VERSION = 2  # bump when an item's rendering changes, to invalidate cached items
 
 
 ARCHIVE_NAME = "feed-archive-{}.xml"
@@ -142,25 +132,36 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings, cach
     podcast.trailers = tuple(item for item in ordered if item.episode.type == "trailer")
     podcast.txt = show.txt
 
-    fresh: list[tuple[str, _RecordingEntry, list]] = []
     for item in ordered:
         key = digest(ITEM_VERSION, item)
         cached = cache.item(key) if cache else None
         if cached is not None:
             xml, notes_findings = cached
-            feed.add_entry(_CachedEntry(xml), order="append")
             for finding in notes_findings:
                 findings.add(*finding)
-            continue
-        entry = _RecordingEntry()
-        feed.add_entry(entry, order="append")
-        count = len(findings)
-        _add_item(entry, item, findings)
-        fresh.append((key, entry, [(f.rule, f.path, f.line, f.message) for f in list(findings)[count:]]))
-    xml = feed.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
-    if cache:
-        cache.put_items({key: (entry.recorded, found) for key, entry, found in fresh})
-    return xml
+        else:
+            count = len(findings)
+            xml = render_item(item, findings)
+            if cache:
+                cache.put_items({key: (xml, [(f.rule, f.path, f.line, f.message) for f in list(findings)[count:]])})
+        feed.add_entry(_CachedEntry(xml), order="append")
+    return feed.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+ENTRY_EXTENSIONS = (("itunes", ItunesEntryExtension), ("podcastindex", PodcastIndexEntryExtension),
+                    ("psc", PodloveChaptersEntryExtension))
+
+
+def render_item(item: Published, findings: Findings) -> bytes:
+    """One item's XML, rendered by feedgen and our extensions. Items are rendered one by
+    one and kept as bytes (not as feedgen entries, which take about four times the
+    memory), and then go into the channel exactly as cached items do."""
+    entry = FeedEntry()
+    for name, extension in ENTRY_EXTENSIONS:
+        entry.register_extension(name, extension, atom=False)
+    _add_item(entry, item, findings)
+    # UTF-8, not lxml's default ASCII, which writes non-ASCII text inside CDATA as character references
+    return etree.tostring(entry.rss_entry(), encoding="UTF-8", xml_declaration=False)
 
 
 def _add_item(entry: FeedEntry, item: Published, findings: Findings) -> None:

@@ -23,7 +23,7 @@ def files(count: int) -> dict:
         name = FORMATS[n % len(FORMATS)]
         stem = f"{n:03d}-ep"
         made[f"{stem}.md"] = episode(f"Episode title {n}", f"2026-01-{1 + n % 28:02d}T{n % 24:02d}:00:00Z",
-                                     body=f"Notes for **{n}**.")
+                                     body=f"Notes for **{n}**: Привет, 東京, 🎙️, é.")
         made[f"{stem}{Path(name).suffix}"] = AUDIO / name
     return made
 
