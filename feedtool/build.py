@@ -123,7 +123,7 @@ def _remember(cache: BuildCache, key: str | None, assembled: Assembled, xml: byt
         "valid_from": max(published).isoformat() if published else "",
         "counts": [len(assembled.published), len(assembled.scheduled), len(assembled.drafts)],
         "title": assembled.show.title,
-        "duration": sum(item.media.duration for item in assembled.published),
+        "duration": sum(int(item.media.duration + 0.5) for item in assembled.published),
         "files": files,  # what the build put into output/, besides feed.xml
         # what the sources say (not the guard's comparison with the feed this build replaced)
         "findings": [(f.rule, f.path, f.line, f.message) for f in findings if not f.rule.startswith("GUARD-")],
@@ -188,7 +188,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     return BuildResult(
         feed, len(assembled.published), len(assembled.scheduled), len(assembled.drafts), written,
         unchanged=unchanged and not written, show_title=assembled.show.title,
-        duration=sum(item.media.duration for item in assembled.published), new=tuple(new),
+        duration=sum(int(item.media.duration + 0.5) for item in assembled.published), new=tuple(new),
     )
 
 

@@ -56,6 +56,9 @@ def network(folder: Path, timeout: float, refresh: bool, cache_dir: Path | None,
             verbose: bool = False):
     from .options import Network, NetworkOptions, default_cache_dir
 
+    if quiet and verbose:
+        raise click.UsageError("-q (print less) and -v (print more) cannot go together")
+
     cache = None if no_cache else (cache_dir or default_cache_dir(folder, output))
     progress = None if quiet or not sys.stderr.isatty() else Progress()
     log = (lambda message: click.echo(message, err=True)) if verbose and not quiet else None
@@ -255,15 +258,19 @@ def import_command(source: str, folder: Path, update: bool, feed_url: str | None
     kept = f"; {result.already_there} already there" if result.already_there else ""
     click.echo(f"imported into {folder.as_posix()}/: {', '.join(made)}{kept}")
     if result.show_written:
+        live = source if source.startswith(("https://", "http://")) else "<the live feed URL>"
         click.echo(f"next: feedtool check --episodes {folder.as_posix()}, then feedtool build --episodes "
-                   f"{folder.as_posix()} --previous <the live feed URL> (the guard compares every guid)")
+                   f"{folder.as_posix()} --previous {live} (the guard compares every guid)")
 
 
 @main.command("new")
 @click.argument("audio", metavar="AUDIO_FILE", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--title", help="The episode's title. Default: the audio's title tag, else its file name.")
-@now_option
-def new_command(audio: Path, title: str | None, now: datetime) -> None:
+@click.option("--episodes", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="The show folder. Default: the audio's folder, or the nearest one above it with a show.yaml.")
+@click.option("--now", callback=_parse_now, metavar="DATETIME",
+              help="The episode's date when the audio has no date tag. Default: the current time.")
+def new_command(audio: Path, title: str | None, folder: Path | None, now: datetime) -> None:
     """Start an episode: write AUDIO_FILE's .md beside it, as a draft to edit.
 
     Title, date and chapters come from the audio's tags where it has them; the next
@@ -273,7 +280,7 @@ def new_command(audio: Path, title: str | None, now: datetime) -> None:
     from .scaffold import scaffold
 
     findings = Findings()
-    written = scaffold(audio, findings, now, title)
+    written = scaffold(audio, findings, now, title, folder)
     echo_findings(findings, quiet=False)
     if written is None:
         raise Aborted(findings, "nothing was written")
@@ -321,6 +328,13 @@ def serve_command(folder: Path, port: int, host: str, public_url: str | None, no
             normalise_url(public_url)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--public-url'") from None
+    if not folder.is_dir():  # nothing to watch: say so rather than serve errors forever
+        from .findings import Aborted
+
+        findings = Findings()
+        findings.add("SHOW-MISSING", folder.as_posix(), None, "no such folder (check --episodes)")
+        echo_findings(findings, quiet=False)
+        raise Aborted(findings, "nothing to serve")
     given = click.get_current_context().get_parameter_source("now") is not click.core.ParameterSource.DEFAULT
     clock = (lambda: now) if given else (lambda: datetime.now(UTC))  # the clock, read at every rebuild
     try:

@@ -68,11 +68,14 @@ def import_feed(source: str, folder: Path, findings: Findings, update: bool = Fa
     channel = _parse(data, source, findings)
     if channel is None:
         return None
+    is_web = urlsplit(source).scheme in ("http", "https")
+    address = feed_url or _self_link(channel) or (source if is_web else None)
+    if show_path.exists() and not _same_show(show_path, channel, address, findings):
+        return None
     folder.mkdir(parents=True, exist_ok=True)
     result = Imported()
     if not show_path.exists():
-        is_web = urlsplit(source).scheme in ("http", "https")
-        show = _show(channel, feed_url or _self_link(channel) or (source if is_web else None))
+        show = _show(channel, address)
         for key in ("title", "description", "link", "feed_url", "language", "author", "image", "categories"):
             if not show.get(key):
                 findings.add("IMPORT-INCOMPLETE", show_path.as_posix(), None,
@@ -106,6 +109,27 @@ def import_feed(source: str, folder: Path, findings: Findings, update: bool = Fa
     return result
 
 
+def _same_show(show_path: Path, channel: etree._Element, address: str | None, findings: Findings) -> bool:
+    """--update adds to the show the folder holds: its feed_url or podcast:guid must be the feed's."""
+    try:
+        mapping = parse(show_path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, YAMLSourceError) as exc:
+        findings.add("IMPORT-EXISTS", show_path.as_posix(), None, f"cannot read it to compare with the feed: {exc}")
+        return False
+    ours = {key: mapping[key].value for key in ("feed_url", "guid", "title")
+            if key in mapping and isinstance(mapping[key].value, str)}
+    theirs = {"feed_url": address, "guid": _text(channel, "podcast:guid")}
+    if any(ours.get(key) and ours[key] == theirs[key] for key in ("feed_url", "guid")):
+        return True
+    findings.add(
+        "IMPORT-EXISTS", show_path.as_posix(), None,
+        f"this folder holds another show ('{ours.get('title', '?')}', feed_url {ours.get('feed_url', '?')}); "
+        f"the feed is '{_text(channel, 'title') or '?'}' at {address or 'an unknown address'}. "
+        "--update adds only to the same show (same feed_url or podcast:guid): import into another folder",
+    )
+    return False
+
+
 def _fetch(source: str, findings: Findings, options: NetworkOptions, max_bytes: int) -> bytes | None:
     """The feed's bytes, at most `max_bytes` of them."""
     too_big = f"the feed is larger than {max_bytes // (1024 * 1024) or max_bytes} " + (
@@ -134,7 +158,12 @@ def _fetch(source: str, findings: Findings, options: NetworkOptions, max_bytes: 
         except OSError as exc:  # the connection broke during the download
             findings.add("IMPORT-FETCH", source, None, f"the download broke off: {exc}")
             return None
+    scheme = urlsplit(source).scheme
     path = Path(source)
+    if not path.exists() and (len(scheme) > 1 or re.match(r"[\w.-]+(:\d+)?/", source)):
+        findings.add("IMPORT-FETCH", source, None,
+                     "no such file; a feed URL must start with https:// or http://")
+        return None
     try:
         if path.stat().st_size > max_bytes:
             findings.add("IMPORT-SIZE", source, None, too_big)
@@ -159,6 +188,10 @@ def _parse(data: bytes, source: str, findings: Findings) -> etree._Element | Non
             "the feed declares XML entities (<!ENTITY>): refused, as they can expand without bound "
             "or read local files; podcast feeds do not need them",
         )
+        return None
+    if re.match(rb"\s*(<!--.*?-->\s*)*<!doctype html|\s*<html", data[:4096], re.IGNORECASE | re.DOTALL):
+        findings.add("IMPORT-XML", source, None,
+                     "this is a web page, not a feed: import the feed's address (its RSS link)")
         return None
     try:
         root = etree.fromstring(data, _PARSER)
@@ -221,10 +254,28 @@ def _show(channel: etree._Element, feed_url: str | None) -> dict:
         "persons": _persons(channel),
         "funding": [{"url": (f.get("url") or "").strip(), "text": _one_line(f.text) or "Support the show"}
                     for f in channel.findall("podcast:funding", NS) if f.get("url")],
+        "location": _locations(channel),
+        "license": _license(channel),
+        "txt": [_without_empty({"text": (t.text or "").strip(), "purpose": _one_line(t.get("purpose"))})
+                for t in channel.findall("podcast:txt", NS) if (t.text or "").strip()],
     }
     if show["type"] not in ("episodic", "serial"):
         show["type"] = None
     return _without_empty(show)
+
+
+def _locations(node: etree._Element) -> list[dict]:
+    return [_without_empty({"name": _one_line(place.text), "rel": place.get("rel"), "geo": place.get("geo"),
+                            "osm": place.get("osm"), "country": (place.get("country") or "").lower() or None})
+            for place in node.findall("podcast:location", NS) if _one_line(place.text)]
+
+
+def _license(channel: etree._Element) -> str | dict | None:
+    found = channel.find("podcast:license", NS)
+    name = _one_line(found.text) if found is not None else None
+    if not name:
+        return None
+    return {"name": name, "url": found.get("url").strip()} if found.get("url") else name
 
 
 def _categories(channel: etree._Element) -> list[str]:
@@ -302,11 +353,21 @@ def _episode(item: etree._Element) -> tuple[dict, str]:
             transcripts.append(entry)
     if transcripts:
         front["transcript"] = transcripts
+    bites = [_without_empty({"start": _seconds(b.get("startTime")), "duration": _seconds(b.get("duration")),
+                             "title": _one_line(b.text)})
+             for b in item.findall("podcast:soundbite", NS)]
+    if bites := [b for b in bites if "start" in b and "duration" in b]:
+        front["soundbites"] = bites
+    if places := _locations(item):
+        front["location"] = places
     if chapters := _attr(item, "podcast:chapters", "url"):
         front["chapters"] = chapters
     elif marks := _psc_chapters(item):
         front["chapters"] = marks
     notes = _text(item, "content:encoded") or _text(item, "description") or _text(item, "itunes:summary") or ""
+    summary = _one_line(_text(item, "itunes:summary") or _text(item, "itunes:subtitle"))
+    if summary and not re.search(r"<[A-Za-z!/]", summary) and len(summary) <= 4000:
+        front["summary"] = summary  # what apps list; without it the first paragraph is used
     return front, _as_html_notes(notes)
 
 

@@ -129,6 +129,7 @@ RULES: dict[str, Rule] = {
     "GUARD-UNKNOWN": Rule(W, "--allow-removal names a guid the published feed does not have.", "FT"),
     # feedtool new and import
     "NEW-EXISTS": Rule(E, "The episode file that `new` would write already exists.", "FT"),
+    "NOTES-TEMPLATE": Rule(W, "The show notes still have the template text of `feedtool new`.", "FT"),
     "IMPORT-EXISTS": Rule(E, "The folder already holds a show (use --update).", "FT"),
     "IMPORT-FETCH": Rule(E, "The feed to import cannot be fetched or read.", "FT"),
     "IMPORT-SIZE": Rule(E, "The feed to import is larger than the size limit.", "FT"),

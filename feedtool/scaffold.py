@@ -18,12 +18,13 @@ import mutagen
 import yaml
 
 from .findings import Findings
-from .load import default_guid, episode_files, load_show
+from .load import SHOW_FILE, default_guid, episode_files, load_show
 from .probe import ProbeError, probe
 from .yamlsource import YAMLSourceError, parse, split_front_matter
 
-TEMPLATE = """\
-One or two sentences on what this episode is about: apps show them under the title.
+TEMPLATE_START = "One or two sentences on what this episode is about"  # `check` warns while it is there
+TEMPLATE = f"""\
+{TEMPLATE_START}: apps show them under the title.
 
 ## In this episode
 
@@ -35,10 +36,19 @@ One or two sentences on what this episode is about: apps show them under the tit
 """
 
 
-def scaffold(audio: Path, findings: Findings, now: datetime, title: str | None = None) -> Path | None:
-    """Write `<audio stem>.md` beside `audio`; None (with findings) when it cannot be done."""
-    folder, target = audio.parent, audio.with_suffix(".md")
+def scaffold(audio: Path, findings: Findings, now: datetime, title: str | None = None,
+             folder: Path | None = None) -> Path | None:
+    """Write `<audio stem>.md` at the top of the show folder (beside `audio` when it is
+    there); None (with findings) when it cannot be done."""
+    folder = folder or show_folder_of(audio)
+    target = folder / (audio.stem + ".md")
     shown = target.as_posix()
+    try:
+        rel = audio.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        findings.add("PATH-OUTSIDE", audio.as_posix(), None,
+                     f"the audio is outside the show folder {folder.as_posix()}/: move it into the folder")
+        return None
     if target.exists():
         findings.add("NEW-EXISTS", shown, None, "already exists: feedtool new never overwrites an episode file")
         return None
@@ -57,6 +67,8 @@ def scaffold(audio: Path, findings: Findings, now: datetime, title: str | None =
         "date": tags.get("date") or now.replace(second=0, microsecond=0).isoformat(),
         "guid": default_guid(uuid.UUID(show.guid), audio.stem),
     }
+    if "/" in rel:  # in a subfolder: episode files live at the top, so name the audio
+        front["audio"] = rel
     if season is not None:
         front["season"] = season
     front["episode"] = number
@@ -70,6 +82,14 @@ def scaffold(audio: Path, findings: Findings, now: datetime, title: str | None =
     with open(target, "x", encoding="utf-8") as handle:
         handle.write(text)
     return target
+
+
+def show_folder_of(audio: Path) -> Path:
+    """The audio's folder, or the nearest folder above it that has a show.yaml."""
+    for folder in (audio.parent, *audio.parent.parents):
+        if (folder / SHOW_FILE).is_file():
+            return folder
+    return audio.parent
 
 
 def _tags(audio: Path) -> dict[str, str]:

@@ -108,6 +108,7 @@ class Preview:
         self.site.mkdir()
         self.network = Network(cache_dir=self.temp / "cache", jobs=1)  # never the real cache
         self.ready = False  # a build succeeded: there is something to serve
+        self.failed = False  # the latest build had errors
         self.last_findings: list[str] = []
         self._stop = threading.Event()
         self._serving = False
@@ -150,10 +151,12 @@ class Preview:
             kept = "still serving the last good build" if self.ready else "nothing to serve until then"
             counted = exc.format_message().split(";")[0]  # "2 errors in 1 file"
             self.log(f"not rebuilt: {counted}; fix and save to rebuild ({kept})", True)
+            self.failed = True
             return False
         self._report(findings)
-        self.ready = True
-        if not result.unchanged:
+        recovered = self.failed
+        self.ready, self.failed = True, False
+        if not result.unchanged or recovered:  # after an error, say that the fix worked
             self.log(f"built {result.published} episode{'' if result.published == 1 else 's'}: "
                      f"{self.feed_url}", False)
         return True
@@ -259,9 +262,16 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             self._answer(body=False)
 
         def _answer(self, body: bool) -> None:
-            if not preview.ready:
-                self.send_error(HTTPStatus.SERVICE_UNAVAILABLE,
-                                explain="The show has errors (see the terminal); fix them and reload.")
+            if not preview.ready:  # the show has had errors since the start: say which
+                text = "The show has errors; fix them and save, then reload:\n\n" + "\n".join(
+                    preview.last_findings) + "\n"
+                data = text.encode()
+                self.send_response(HTTPStatus.SERVICE_UNAVAILABLE)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if body:
+                    self.wfile.write(data)
                 return
             try:
                 target = preview.resolve(self.path)

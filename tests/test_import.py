@@ -121,7 +121,10 @@ def test_our_own_feed_round_trips_over_http(make_show, build, http_server, tmp_p
     front = next(show.glob("*-deserters-*.md")).read_text()
     for expected in ("name: Nina Nazarova", "role: guest", "transcript:", "chapters: " + base, ".opus"):
         assert expected in front
-    assert "podcast:alternateEnclosure" in rebuilt.feed.read_text()
+    rebuilt_text = rebuilt.feed.read_text()
+    for tag in ("podcast:alternateEnclosure", "<podcast:license>ARR</podcast:license>", "podcast:txt",
+                "podcast:location", "podcast:soundbite"):
+        assert tag in rebuilt_text and tag in original.decode(), tag
     podcast_guid = re.compile(rb"<podcast:guid>(.*?)</podcast:guid>")
     assert podcast_guid.search(rebuilt.feed.read_bytes())[1] == podcast_guid.search(original)[1]
 
@@ -149,6 +152,12 @@ def test_reimport_never_overwrites_and_update_adds_only_new_items(tmp_path: Path
     after = {p.name: p.read_bytes() for p in show.iterdir()}
     assert set(after) - set(before) == {"2024-02-17-seeds.md"}
     assert all(after[name] == data for name, data in before.items())
+
+    other = run("import", str(FIXTURES / "other-show.xml"), "--episodes",
+                str(show), "--update")
+    assert other.exit_code == 1
+    assert "this folder holds another show ('The Garden Shed Hour'" in other.stderr
+    assert {p.name for p in show.iterdir()} == set(after)
 
 
 def test_file_names_are_slugs_inside_the_show_folder(tmp_path: Path) -> None:
@@ -231,7 +240,12 @@ def test_unreadable_or_broken_feeds(tmp_path: Path, http_server) -> None:
     atom = tmp_path / "atom.xml"
     atom.write_text('<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title></feed>')
     missing_url = http_server.base + "/nothing.xml"
+    page = tmp_path / "page.xml"
+    page.write_text("<!DOCTYPE html>\n<html><head><title>My show</title></head><body><p>Hi</body></html>")
     cases = [
+        (str(page), f"error IMPORT-XML {page.as_posix()}: this is a web page, not a feed"),
+        ("example.org:8080/feed.xml", "error IMPORT-FETCH example.org:8080/feed.xml: no such file; a feed URL must"),
+        ("ftp://example.org/feed.xml", "error IMPORT-FETCH ftp://example.org/feed.xml: no such file; a feed URL"),
         (str(broken), f"error IMPORT-XML {broken.as_posix()}:4: the feed is not well-formed XML"),
         (str(atom), f"error IMPORT-XML {atom.as_posix()}:1: not an RSS feed"),
         (str(tmp_path / "missing.xml"), "error IMPORT-FETCH"),

@@ -59,6 +59,7 @@ def test_new_takes_title_date_and_chapters_from_the_tags(tmp_path: Path) -> None
     (folder / "004-road.mp3").rename(folder / "004-the-long-road-home.mp3")
     built = run("build", "--episodes", str(folder), "--output", str(out), "--now", NOW)
     assert built.exit_code == 0, built.output
+    assert "warning NOTES-TEMPLATE" in built.stderr and "004-the-long-road-home.md:" in built.stderr
     feed = (out / "feed.xml").read_text()
     assert "The long road home" in feed and f'<guid isPermaLink="false">{guid}</guid>' in feed
 
@@ -96,3 +97,23 @@ def test_new_refuses_to_overwrite_and_reports_bad_audio(tmp_path: Path) -> None:
     (tmp_path / "loose.mp3").write_bytes((AUDIO / "tone.mp3").read_bytes())
     result = run("new", str(tmp_path / "loose.mp3"), "--now", NOW)
     assert result.exit_code == 1 and "error SHOW-MISSING" in result.stderr and "Traceback" not in result.output
+
+
+def test_audio_in_a_subfolder_gets_its_episode_file_at_the_top(tmp_path: Path) -> None:
+    folder = sample(tmp_path)
+    (folder / "audio").mkdir(exist_ok=True)
+    shutil.copy(AUDIO / "tone.mp3", folder / "audio" / "007-deep.mp3")
+    result = run("new", str(folder / "audio" / "007-deep.mp3"), "--now", NOW)
+    assert result.exit_code == 0, result.output
+    text = (folder / "007-deep.md").read_text()
+    assert "audio: audio/007-deep.mp3\n" in text and not (folder / "audio" / "007-deep.md").exists()
+    (folder / "007-deep.md").write_text(text.replace("draft: true  # remove this line to publish\n", ""))
+    built = run("build", "--episodes", str(folder), "--output", str(tmp_path / "out"), "--now", NOW)
+    assert built.exit_code == 0, built.output
+    assert "audio/007-deep.mp3" in (tmp_path / "out" / "feed.xml").read_text()
+
+    outside = tmp_path / "elsewhere.mp3"
+    shutil.copy(AUDIO / "tone.mp3", outside)
+    result = run("new", str(outside), "--episodes", str(folder), "--now", NOW)
+    assert result.exit_code == 1
+    assert "error PATH-OUTSIDE" in result.stderr and "outside the show folder" in result.stderr

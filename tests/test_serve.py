@@ -184,12 +184,23 @@ def test_broken_input_keeps_the_last_good_build(preview: Preview, show: Path) ->
     assert "Fixed Show" in requests.get(preview.url, timeout=5).text
 
 
+def test_a_fix_back_to_the_last_good_build_is_confirmed(preview: Preview, show: Path) -> None:
+    """Undoing a mistake gives the same feed as before: the log must still say it built."""
+    good = (show / "show.yaml").read_text(encoding="utf-8")
+    (show / "show.yaml").write_text(good + "title: [unclosed\n", encoding="utf-8")
+    wait_for(lambda: "still serving the last good build" in preview.log.text())  # type: ignore[attr-defined]
+    (show / "show.yaml").write_text(good, encoding="utf-8")
+    wait_for(lambda: preview.log.text().rstrip().endswith(preview.feed_url))  # type: ignore[attr-defined]
+    assert preview.log.text().rstrip().splitlines()[-1].startswith("built ")  # type: ignore[attr-defined]
+
+
 def test_a_show_with_errors_from_the_start_is_served_once_fixed(make_show, tmp_path: Path) -> None:
     folder = make_show({"ep1.md": episode("First"), "ep1.mp3": TONE}, show_yaml="title: [\n")
     log = Log()
     with Preview(folder, lambda: NOW, port=0, log=log, poll=0.05) as running:
         assert not running.ready
-        assert requests.get(running.feed_url, timeout=5).status_code == 503
+        unavailable = requests.get(running.feed_url, timeout=5)
+        assert unavailable.status_code == 503 and "error YAML-SYNTAX" in unavailable.text
         assert "nothing to serve until then" in log.text()
         (folder / "show.yaml").write_text(SHOW_YAML, encoding="utf-8")
         wait_for(lambda: requests.get(running.feed_url, timeout=5).status_code == 200)
@@ -226,3 +237,9 @@ def test_cli_refuses_a_bad_public_url_and_a_busy_port(show: Path, tmp_path: Path
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
     assert not [p for p in os.listdir(tmp_path) if p.startswith("feedtool-serve-")]  # removed again
+
+
+def test_cli_refuses_a_missing_show_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["serve", "--episodes", str(tmp_path / "nope"), "--port", "0"])
+    assert result.exit_code == 1
+    assert f"error SHOW-MISSING {(tmp_path / 'nope').as_posix()}: no such folder" in result.output

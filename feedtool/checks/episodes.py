@@ -12,6 +12,7 @@ from .. import notes
 from ..findings import Findings
 from ..model import Published, Show
 from ..render import DESCRIPTION_LIMIT
+from ..scaffold import TEMPLATE_START
 from .artwork import check_artwork
 
 TEXT_LIMIT = 255  # Apple's default limit for short text values
@@ -116,6 +117,11 @@ def _check_episode(folder: Path, item: Published, findings: Findings, remote_art
         findings.add(
             "DURATION-LONG", source, where,
             f"the duration is {media.duration / 3600:.1f} hours; check the audio or the duration key",
+        )
+    if TEMPLATE_START in episode.notes:
+        findings.add(
+            "NOTES-TEMPLATE", source, episode.notes_line,
+            "the show notes still have the template text of `feedtool new`: write the episode's own notes",
         )
     if episode.date.year < 1990:
         findings.add(
