@@ -122,6 +122,14 @@ def validate(chapters: Sequence[Chapter], duration: float, source: str, findings
     return ok
 
 
+def hms(seconds: float, short: bool = False) -> str:
+    """Whole seconds → H:MM:SS, or with `short` M:SS under an hour (what players show)."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{minutes}:{secs:02d}" if short and not hours else f"{hours}:{minutes:02d}:{secs:02d}"
+
+
 def clock(seconds: float) -> str:
     """HH:MM:SS.mmm, the normal play time Podlove Simple Chapters use."""
     millis = round(seconds * 1000)

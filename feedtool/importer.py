@@ -29,13 +29,15 @@ from lxml import etree
 from .checks.feedxml import NAMESPACES
 from .findings import Findings
 from .http import RemoteError, request
-from .load import SHOW_FILE, episode_files
+from .load import SHOW_FILE, front_matters
+from .load import TRANSCRIPT_TYPES as FILE_TYPES
 from .options import NetworkOptions
-from .yamlsource import YAMLSourceError, parse, split_front_matter
+from .write import create_new
+from .yamlsource import YAMLSourceError, parse
 
 MAX_FEED_BYTES = 64 * 1024 * 1024  # the largest feeds in the Podcast Index are about 30 MB
 NS = {**NAMESPACES, "psc": "http://podlove.org/simple-chapters"}
-TRANSCRIPT_TYPES = {"text/vtt", "application/x-subrip", "application/json", "text/html", "text/plain"}
+TRANSCRIPT_TYPES = set(FILE_TYPES.values())
 TRANSCRIPT_ALIASES = {"application/srt": "application/x-subrip", "text/srt": "application/x-subrip"}
 
 
@@ -83,13 +85,22 @@ def import_feed(source: str, folder: Path, findings: Findings, update: bool = Fa
         if not show.get("owner", {}).get("email"):
             findings.add("IMPORT-INCOMPLETE", show_path.as_posix(), None,
                          "the feed gives no itunes:owner email: add 'owner: {name: …, email: …}' before building")
-        _write_new(show_path, _dump(show))
+        if not _write(show_path, _dump(show), findings):
+            return None
         result.show_written = True
     known = _known_guids(folder)
     taken = {p.name for p in folder.iterdir()}
-    # oldest first, so that numbering of clashing names never changes as new items arrive
-    for item in reversed(channel.findall("item")):
+    episodes: dict[str, tuple[dict, str]] = {}
+    for item in channel.findall("item"):  # in feed order: with a duplicate guid, apps keep the first
         front, notes = _episode(item)
+        if front["guid"] in episodes:
+            findings.add("IMPORT-DUPLICATE", source, item.sourceline,
+                         f"'{front['title']}' has the guid '{front['guid']}' of an item above it, "
+                         "so apps show only that one: it is left out")
+            continue
+        episodes[front["guid"]] = front, notes
+    # oldest first, so that numbering of clashing names never changes as new items arrive
+    for front, notes in reversed(episodes.values()):
         if front["guid"] in known:
             result.already_there += 1
             continue
@@ -103,7 +114,8 @@ def import_feed(source: str, folder: Path, findings: Findings, update: bool = Fa
             front["draft"] = True
             findings.add("IMPORT-INCOMPLETE", path.as_posix(), None,
                          "the item has no enclosure, so it is imported as a draft (apps list only items with audio)")
-        _write_new(path, "---\n" + _dump(front) + "---\n\n" + notes + "\n")
+        if not _write(path, "---\n" + _dump(front) + "---\n\n" + notes + "\n", findings):
+            return None
         known.add(front["guid"])
         result.written.append(name)
     return result
@@ -136,28 +148,38 @@ def _fetch(source: str, findings: Findings, options: NetworkOptions, max_bytes: 
         "MB" if max_bytes >= 1024 * 1024 else "bytes") + ": not a podcast feed, or not one to import whole"
     if urlsplit(source).scheme in ("http", "https"):
         try:
-            response = request("GET", source, options, stream=True)
-            if response.status_code != 200:
-                findings.add("IMPORT-FETCH", source, None, f"answers HTTP {response.status_code}")
-                return None
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                findings.add("IMPORT-SIZE", source, None, too_big)
-                return None
-            chunks, size = [], 0
-            for chunk in response.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > max_bytes:
-                    findings.add("IMPORT-SIZE", source, None, too_big)
-                    return None
-                chunks.append(chunk)
-            return b"".join(chunks)
+            with request("GET", source, options, stream=True) as response:
+                return _download(response, source, findings, max_bytes, too_big)
         except RemoteError as exc:
             findings.add("IMPORT-FETCH", source, None, f"cannot fetch the feed: {exc}")
             return None
         except OSError as exc:  # the connection broke during the download
             findings.add("IMPORT-FETCH", source, None, f"the download broke off: {exc}")
             return None
+    return _read_file(source, findings, max_bytes, too_big)
+
+
+def _download(response, source: str, findings: Findings, max_bytes: int, too_big: str) -> bytes | None:
+    """The body of a streamed response, stopped at `max_bytes`."""
+    if response.status_code != 200:
+        findings.add("IMPORT-FETCH", source, None, f"answers HTTP {response.status_code}")
+        return None
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        findings.add("IMPORT-SIZE", source, None, too_big)
+        return None
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > max_bytes:
+            findings.add("IMPORT-SIZE", source, None, too_big)
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _read_file(source: str, findings: Findings, max_bytes: int, too_big: str) -> bytes | None:
+    """A local feed file, at most `max_bytes` of it."""
     scheme = urlsplit(source).scheme
     path = Path(source)
     if not path.exists() and (len(scheme) > 1 or re.match(r"[\w.-]+(:\d+)?/", source)):
@@ -165,15 +187,19 @@ def _fetch(source: str, findings: Findings, options: NetworkOptions, max_bytes: 
                      "no such file; a feed URL must start with https:// or http://")
         return None
     try:
-        if path.stat().st_size > max_bytes:
+        with open(path, "rb") as handle:  # read, not stat: /dev/zero or a pipe has no size
+            data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:
             findings.add("IMPORT-SIZE", source, None, too_big)
             return None
-        return path.read_bytes()
+        return data
     except OSError as exc:
         findings.add("IMPORT-FETCH", source, None, f"cannot read the feed: {exc.strerror}")
         return None
 
 
+UNSAFE = ("the feed declares XML entities (<!ENTITY>): refused, as they can expand without bound or read "
+          "local files; podcast feeds do not need them")
 # the first tag that is not a processing instruction, comment or doctype: the root element
 _ROOT = re.compile(rb"<(?![?!])")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -182,12 +208,8 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 def _parse(data: bytes, source: str, findings: Findings) -> etree._Element | None:
     """The feed's <channel>; refuse entity declarations before lxml sees the document."""
     root_at = _ROOT.search(data)
-    if b"<!ENTITY" in data[: root_at.start() if root_at else len(data)]:
-        findings.add(
-            "IMPORT-UNSAFE", source, None,
-            "the feed declares XML entities (<!ENTITY>): refused, as they can expand without bound "
-            "or read local files; podcast feeds do not need them",
-        )
+    if b"<!ENTITY" in data[: root_at.start() if root_at else len(data)]:  # before lxml expands anything
+        findings.add("IMPORT-UNSAFE", source, None, UNSAFE)
         return None
     if re.match(rb"\s*(<!--.*?-->\s*)*<!doctype html|\s*<html", data[:4096], re.IGNORECASE | re.DOTALL):
         findings.add("IMPORT-XML", source, None,
@@ -197,6 +219,10 @@ def _parse(data: bytes, source: str, findings: Findings) -> etree._Element | Non
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         findings.add("IMPORT-XML", source, exc.lineno, f"the feed is not well-formed XML: {exc.msg}")
+        return None
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and list(dtd.iterentities()):  # what the byte scan cannot see (UTF-16, comments)
+        findings.add("IMPORT-UNSAFE", source, None, UNSAFE)
         return None
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
@@ -412,7 +438,7 @@ def _one_line(value: str | None) -> str | None:
 
 
 _BLOCK_START = re.compile(
-    r"<(p|div|ul|ol|h[1-6]|blockquote|pre|table|dl|figure|section|article|hr|br)[\s/>]", re.IGNORECASE
+    r"<(p|div|ul|ol|h[1-6]|blockquote|pre|table|dl|figure|section|article|hr)[\s/>]", re.IGNORECASE
 )
 
 
@@ -449,16 +475,19 @@ def _file_name(date: str | None, title: str, taken: set[str]) -> str:
 
 def _known_guids(folder: Path) -> set[str]:
     """Guids of the episode files already in the folder (imported ones always state theirs)."""
-    known = set()
-    for path in episode_files(folder):
-        try:
-            front, _, _ = split_front_matter(path.read_text(encoding="utf-8-sig"))
-            node = parse(front, first_line=2).get("guid")
-        except (OSError, UnicodeDecodeError, YAMLSourceError):
-            continue
-        if node is not None and isinstance(node.value, str):
-            known.add(node.value)
-    return known
+    return {node.value for _, mapping in front_matters(folder)
+            if (node := mapping.get("guid")) is not None and isinstance(node.value, str)}
+
+
+def _write(path: Path, text: str, findings: Findings) -> bool:
+    try:
+        create_new(path, text)
+        return True
+    except FileExistsError:  # e.g. a dangling link under the name: never write through it
+        findings.add("WRITE-FAILED", path.as_posix(), None, "something already has this name: not overwritten")
+    except OSError as exc:
+        findings.add("WRITE-FAILED", path.as_posix(), None, f"cannot write: {exc.strerror}")
+    return False
 
 
 def _without_empty(values: dict) -> dict:
@@ -480,9 +509,3 @@ _Dumper.add_representer(str, _text_representer)
 def _dump(values: dict) -> str:
     return yaml.dump(values, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000,
                      default_flow_style=False)
-
-
-def _write_new(path: Path, text: str) -> None:
-    """Create a file that must not exist yet (never overwrite)."""
-    with open(path, "x", encoding="utf-8") as handle:
-        handle.write(text)

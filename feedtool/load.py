@@ -6,11 +6,13 @@ run reports everything. Values are converted by the parsers in `fields.py`.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
@@ -205,9 +207,16 @@ def utf8_name(ctx: _Context, name: str, shown: str, line: int | None) -> bool:
 
 def media_url(base: str, path: str) -> str:
     """The URL of a show-relative path (normalised, so it has no '..') under `base`."""
-    if base.endswith("/") and "?" not in base and "#" not in base:
+    if _plain_base(base):
         return base + quote(path, safe="/")  # what urljoin gives here, at a tenth of its cost
     return urljoin(base, quote(path, safe="/"))
+
+
+@functools.lru_cache(maxsize=64)
+def _plain_base(base: str) -> bool:
+    """Whether joining onto `base` is plain concatenation (no dot segments to resolve, no
+    query, a lower-case scheme: urljoin would change none of it)."""
+    return base.endswith("/") and "?" not in base and "#" not in base and urljoin(base, ".") == base
 
 
 def image_ref(ctx: _Context, node: Node, value: str, shown: str) -> MediaRef | None:
@@ -320,6 +329,17 @@ def episode_files(folder: Path, listing: Listing | None = None) -> list[Path]:
     # hidden files include macOS's ._name.md resource forks
     return [folder / name for name in names
             if name.endswith(".md") and name.lower() != "readme.md" and not name.startswith(".")]
+
+
+def front_matters(folder: Path) -> Iterator[tuple[Path, dict[str, Node]]]:
+    """Each episode file's front matter, for commands that only look (`import --update`,
+    `new`); files that cannot be read or parsed are skipped (`check` reports them)."""
+    for path in episode_files(folder):
+        try:
+            front, _, _ = split_front_matter(path.read_text(encoding="utf-8-sig"))
+            yield path, parse(front, first_line=2)
+        except (OSError, UnicodeDecodeError, YAMLSourceError):
+            continue
 
 
 def load_episodes(folder: Path, show: Show | None, findings: Findings,

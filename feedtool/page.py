@@ -13,6 +13,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from . import notes
+from .chapters import hms
 from .render import newest_first
 
 if TYPE_CHECKING:
@@ -99,14 +100,6 @@ document.addEventListener("play", function (event) {
 """
 
 
-def clock(seconds: float) -> str:
-    """H:MM:SS, or M:SS under an hour (what players show)."""
-    whole = max(0, int(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def _number(value: float) -> str:
     """A chapter start for data-start and #t=: plain decimals, no exponent."""
     text = f"{value:.3f}".rstrip("0").rstrip(".")
@@ -125,9 +118,10 @@ class _Urls:
         self.base = show.site_url
 
     def __call__(self, url: str) -> str:
-        if self.base and url.startswith(self.base) and len(url) > len(self.base):
-            return url[len(self.base):]
-        return url
+        rel = url[len(self.base):] if self.base and url.startswith(self.base) else ""
+        if not rel or ":" in rel.split("/", 1)[0]:  # `javascript:…` must not become a scheme of its own
+            return url
+        return rel
 
 
 def show_page(assembled: Assembled) -> bytes:
@@ -185,7 +179,7 @@ def _episode(item: Published, local: _Urls) -> list[str]:
     assert episode.audio is not None  # published episodes have audio
     date = episode.date
     when = f"{date.day} {MONTHS[date.month - 1]} {date.year}"
-    length = clock(int(media.duration + 0.5))  # rounded like itunes:duration
+    length = hms(int(media.duration + 0.5), short=True)  # rounded like itunes:duration
     meta = [f'<time datetime="{escape(date.isoformat())}">{when}</time>', length]
     if episode.season and episode.episode:
         meta.append(f"season {episode.season}, episode {episode.episode}")
@@ -218,7 +212,7 @@ def _episode(item: Published, local: _Urls) -> list[str]:
 
 def _chapter(chapter: Chapter) -> str:
     start = _number(chapter.start)
-    label = f'<span class="at">{clock(chapter.start)}</span>'
+    label = f'<span class="at">{hms(chapter.start, short=True)}</span>'
     if chapter.title:
         label += f" {escape(chapter.title)}"
     return f'<li><a href="#t={start}" data-start="{start}">{label}</a></li>'

@@ -135,5 +135,6 @@ RULES: dict[str, Rule] = {
     "IMPORT-SIZE": Rule(E, "The feed to import is larger than the size limit.", "FT"),
     "IMPORT-UNSAFE": Rule(E, "The feed to import declares XML entities.", "FT"),
     "IMPORT-XML": Rule(E, "The feed to import is not well-formed XML or not RSS.", "FT"),
+    "IMPORT-DUPLICATE": Rule(W, "Two items of the imported feed share a guid: the first is kept.", "FT"),
     "IMPORT-INCOMPLETE": Rule(W, "The imported feed lacks something a build needs: add it by hand.", "FT"),
 }

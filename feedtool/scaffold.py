@@ -17,10 +17,11 @@ from pathlib import Path
 import mutagen
 import yaml
 
+from .chapters import clock
 from .findings import Findings
-from .load import SHOW_FILE, default_guid, episode_files, load_show
+from .load import SHOW_FILE, default_guid, episode_files, front_matters, load_show
 from .probe import ProbeError, probe
-from .yamlsource import YAMLSourceError, parse, split_front_matter
+from .write import create_new
 
 TEMPLATE_START = "One or two sentences on what this episode is about"  # `check` warns while it is there
 TEMPLATE = f"""\
@@ -74,13 +75,16 @@ def scaffold(audio: Path, findings: Findings, now: datetime, title: str | None =
     front["episode"] = number
     if facts.chapters:
         front["chapters"] = [
-            {"start": _clock(c.start), **{k: v for k, v in (("title", c.title), ("url", c.url)) if v}}
+            {"start": clock(c.start), **{k: v for k, v in (("title", c.title), ("url", c.url)) if v}}
             for c in facts.chapters
         ]
     text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10_000)
     text += "draft: true  # remove this line to publish\n---\n\n" + TEMPLATE
-    with open(target, "x", encoding="utf-8") as handle:
-        handle.write(text)
+    try:
+        create_new(target, text)
+    except OSError as exc:  # FileExistsError included: appeared meanwhile, or a dangling link
+        findings.add("WRITE-FAILED", shown, None, f"cannot write: {exc.strerror or exc}")
+        return None
     return target
 
 
@@ -120,14 +124,8 @@ def _next_number(folder: Path) -> tuple[int | None, int]:
     """(season, episode) for a new episode: the latest season, one past its highest number
     (or one past the count of episode files when the show does not number them)."""
     numbered: list[tuple[int, int]] = []
-    count = 0
-    for path in episode_files(folder):
-        count += 1
-        try:
-            front, _, _ = split_front_matter(path.read_text(encoding="utf-8-sig"))
-            mapping = parse(front, first_line=2)
-        except (OSError, UnicodeDecodeError, YAMLSourceError):
-            continue
+    count = len(episode_files(folder))
+    for _, mapping in front_matters(folder):
         values = {k: mapping[k].value for k in ("season", "episode") if k in mapping}
         if isinstance(values.get("episode"), str) and values["episode"].isdigit():
             season = values.get("season")
@@ -137,12 +135,3 @@ def _next_number(folder: Path) -> tuple[int | None, int]:
         return None, count + 1
     season = max(s for s, _ in numbered)
     return (season or None), max(n for s, n in numbered if s == season) + 1
-
-
-def _clock(seconds: float) -> str:
-    """Seconds → H:MM:SS(.fff), as front matter writes chapter starts."""
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    text = f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
-    fraction = round(seconds - whole, 3)
-    return text + f"{fraction:.3f}"[1:].rstrip("0") if fraction else text

@@ -60,7 +60,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
     (no header, or one we may ignore: several ranges or bad syntax); False when unsatisfiable."""
     if not header:
         return None
-    match = re.fullmatch(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", header)
+    match = re.fullmatch(r"\s*bytes\s*=\s*(\d{0,18})\s*-\s*(\d{0,18})\s*", header)
     if not match or not (match[1] or match[2]):
         return None
     if not match[1]:  # -n: the last n bytes

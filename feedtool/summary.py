@@ -7,23 +7,18 @@ import os
 from pathlib import Path
 
 from .build import BuildResult
+from .chapters import hms
 from .findings import Findings, plural
 from .rules import Level
 
 MAX_LISTED = 30  # findings listed in the Markdown summary; the log has them all
 
 
-def clock(seconds: float) -> str:
-    """Seconds → H:MM:SS."""
-    whole = int(seconds + 0.5)
-    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-
-
 def one_line(result: BuildResult, findings: Findings) -> str:
     """`wrote output/feed.xml: 3 episodes, 1 new, 1:02:03 of audio, 1 draft, 2 warnings`."""
     warnings = sum(1 for f in findings if f.level is Level.WARNING)
     parts = [plural(result.published, "episode"), plural(len(result.new), "new"),
-             f"{clock(result.duration)} of audio"]
+             f"{hms(result.duration)} of audio"]
     parts += [plural(n, word) for n, word in (
         (result.scheduled, "scheduled"), (result.drafts, "draft"), (warnings, "warning")) if n]
     verb = "unchanged" if result.unchanged else "wrote"
@@ -38,7 +33,7 @@ def markdown(result: BuildResult | None, findings: Findings, folder: Path) -> st
         verb = "unchanged" if result.unchanged else "built"
         lines = [f"## feedtool: {result.show_title or folder.as_posix()} ({verb})", "",
                  "| episodes | new | audio | scheduled | drafts |", "| --- | --- | --- | --- | --- |",
-                 f"| {result.published} | {len(result.new)} | {clock(result.duration)} | {result.scheduled} "
+                 f"| {result.published} | {len(result.new)} | {hms(result.duration)} | {result.scheduled} "
                  f"| {result.drafts} |", ""]
         if result.new:
             lines += ["New since the previous feed:", ""]

@@ -29,6 +29,13 @@ def write_atomic(path: Path, data: bytes) -> None:
         temp.unlink(missing_ok=True)
 
 
+def create_new(path: Path, text: str) -> None:
+    """Create a text file that must not exist yet: FileExistsError rather than overwrite
+    (a scaffold or an import never replaces a publisher's file)."""
+    with open(path, "x", encoding="utf-8") as handle:
+        handle.write(text)
+
+
 def publish_file(source: Path, target: Path) -> bool:
     """Hard-link (or, across file systems, copy) a media file into the output folder.
 

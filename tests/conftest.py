@@ -41,6 +41,14 @@ def episode(title: str = "Episode", date: str = "2026-01-01", body: str = "Notes
     return "\n".join(lines) + "\n---\n\n" + textwrap.dedent(body) + "\n"
 
 
+def cli(*args: str):
+    """Run a feedtool command in-process (click's runner); a crash is raised, not hidden."""
+    result = CliRunner().invoke(main, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
 @pytest.fixture(autouse=True)
 def _no_job_summary(monkeypatch):
     """Tests run under GitHub Actions too: builds must not write into the real job summary."""

@@ -14,6 +14,7 @@ Fault modes are chosen by the first path segment:
   /cutfirst/…      breaks off the first GET of each path halfway, then answers normally
   /gzip/…          gzips whole bodies (Content-Encoding) when the client accepts it
   /nolength/…      HEAD answers without Content-Length
+  /unsized/…       no Content-Length at all: the body ends when the connection closes
   /status/NNN      answers with that status
   /ping…, /notify… answer 200 (ping services); POSTs anywhere are recorded in `posts`
 Bytes sent per path are counted in `served`.
@@ -34,7 +35,7 @@ TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a", ".ogg": "audio/ogg", ".opu
          ".flac": "audio/flac", ".wav": "audio/wav", ".xml": "application/rss+xml", ".png": "image/png",
          ".jpg": "image/jpeg", ".vtt": "text/vtt", ".json": "application/json"}
 MODES = {"norange", "wronglength", "badtype", "nohead", "slow", "flaky", "loop", "redirect", "retryafter",
-         "trickle", "cutfirst", "gzip", "nolength"}
+         "trickle", "cutfirst", "gzip", "nolength", "unsized"}
 
 
 class TestServer:
@@ -120,7 +121,7 @@ class TestServer:
                     self.send_header("Content-Encoding", "gzip")
                 length = len(chunk) + (10 if mode == "wronglength" and not body else 0)
                 self.send_header("Content-Type", kind)
-                if not (mode == "nolength" and not body):
+                if not (mode == "nolength" and not body) and mode != "unsized":
                     self.send_header("Content-Length", str(length))
                 self.send_header("ETag", f'"{len(data)}-{int(file.stat().st_mtime_ns)}"')
                 self.end_headers()

@@ -343,3 +343,15 @@ def test_identical_bytes_across_processes_time_zones_and_hash_seeds(make_show, t
         (folder / "a.md").touch()  # a newer mtime must not matter either
     assert feeds[0] == feeds[1]
     assert b"<lastBuildDate>Sun, 01 Feb 2026 00:00:00 +0000</lastBuildDate>" in feeds[0]
+
+
+def test_media_urls_are_what_urljoin_gives() -> None:
+    """The fast path of media_url must not change a published URL (the guard would stop the build)."""
+    from urllib.parse import quote, urljoin
+
+    from feedtool.load import media_url
+
+    for base in ("https://example.com/podcast/", "https://cdn.example.net/podcast/../audio/", "https://x/a//b/",
+                 "HTTPS://Example.com/a/", "https://x/a/./b/", "https://x/a/?q=1"):
+        for path in ("ep 1.mp3", "audio/é.m4a", "a:b.mp3"):
+            assert media_url(base, path) == urljoin(base, quote(path, safe="/")), (base, path)

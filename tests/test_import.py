@@ -11,23 +11,14 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
-from click.testing import CliRunner
 from lxml import etree
 
-from feedtool.cli import main
-
 from .conftest import SAMPLE
+from .conftest import cli as run
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 WORDPRESS = FIXTURES / "wordpress-powerpress.xml"
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
-
-
-def run(*args: str):
-    result = CliRunner().invoke(main, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
 
 
 def seconds(value: str) -> float:
@@ -211,6 +202,38 @@ def test_entity_declarations_are_refused_before_parsing(tmp_path: Path, text: st
     assert "Traceback" not in result.output and not (tmp_path / "show").exists()
 
 
+def test_entity_declarations_the_byte_scan_cannot_see_are_refused_after_parsing(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET")
+    xxe = (f'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE rss [<!ENTITY s SYSTEM "file://{secret}">]>'
+           '<rss version="2.0"><channel><title>T</title><item><title>&s;</title><guid>x</guid>'
+           '<enclosure url="https://m.example.org/s.mp3" length="1" type="audio/mpeg"/></item></channel></rss>')
+    hidden = ('<?xml version="1.0"?><!-- <looks like a tag> --><!DOCTYPE rss [<!ENTITY e "INJECTED">]>'
+              '<rss version="2.0"><channel><title>T</title><item><title>a</title><guid>x</guid>'
+              '<enclosure url="https://m.example.org/&e;.mp3" length="1" type="audio/mpeg"/></item></channel></rss>')
+    for name, data in (("utf16.xml", xxe.encode("utf-16")), ("comment.xml", hidden.encode())):
+        feed = tmp_path / name
+        feed.write_bytes(data)
+        result = run("import", str(feed), "--episodes", str(tmp_path / "show"))
+        assert result.exit_code == 1, name
+        assert "error IMPORT-UNSAFE" in result.stderr
+        assert not (tmp_path / "show").exists()
+
+
+def test_no_external_dtd_is_read(tmp_path: Path) -> None:
+    """The parser loads no DTD, so entities defined outside the feed stay unknown."""
+    dtd = tmp_path / "evil.dtd"
+    dtd.write_text('<!ENTITY secret "TOPSECRET">')
+    feed = tmp_path / "feed.xml"
+    feed.write_text(f'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "file://{dtd}"><rss version="2.0"><channel>'
+                    "<title>T &secret;</title><item><title>a &secret;</title><guid>x</guid>"
+                    '<enclosure url="https://m.example.org/a.mp3" length="1" type="audio/mpeg"/></item>'
+                    "</channel></rss>")
+    run("import", str(feed), "--episodes", str(tmp_path / "show"))
+    written = [p.read_text() for p in (tmp_path / "show").glob("*")] if (tmp_path / "show").exists() else []
+    assert not any("TOPSECRET" in text for text in written)
+
+
 def test_no_dtd_is_fetched(tmp_path: Path, http_server) -> None:
     (http_server.root / "evil.dtd").write_text('<!ENTITY title "from the DTD">')
     feed = tmp_path / "feed.xml"
@@ -227,7 +250,8 @@ def test_size_limit_for_files_and_downloads(tmp_path: Path, http_server) -> None
     feed = tmp_path / "big.xml"
     feed.write_text(text)
     (http_server.root / "big.xml").write_text(text)
-    for source in (str(feed), http_server.base + "/big.xml"):
+    # a file, a download that says its size, one that does not, and a file without end
+    for source in (str(feed), http_server.base + "/big.xml", http_server.base + "/unsized/big.xml", "/dev/zero"):
         result = run("import", source, "--episodes", str(tmp_path / "show"), "--max-size", "1")
         assert result.exit_code == 1
         assert f"error IMPORT-SIZE {source}: the feed is larger than 1 MB" in result.stderr
@@ -273,3 +297,33 @@ def test_missing_values_are_pointed_out_and_the_files_still_written(tmp_path: Pa
     assert "no enclosure, so it is imported as a draft" in result.stderr
     assert (show / "undated-no-date.md").is_file()
     assert "draft: true" in (show / "undated-no-audio.md").read_text()
+
+
+def test_with_duplicate_guids_the_first_item_is_kept_as_apps_do(tmp_path: Path) -> None:
+    items = "".join(
+        f"<item><title>{title}</title><pubDate>{date}</pubDate><guid>dup</guid>"
+        f'<enclosure url="https://m.example.org/{title}.mp3" length="1" type="audio/mpeg"/></item>'
+        for title, date in (("new", "Tue, 02 Jan 2024 08:00:00 +0000"), ("old", "Mon, 01 Jan 2024 08:00:00 +0000")))
+    feed = tmp_path / "feed.xml"
+    feed.write_text(f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>')
+    result = run("import", str(feed), "--episodes", str(tmp_path / "show"))
+    assert result.exit_code == 0
+    assert f"warning IMPORT-DUPLICATE {feed.as_posix()}:1: 'old' has the guid 'dup'" in result.stderr
+    assert [p.name for p in (tmp_path / "show").glob("*.md")] == ["2024-01-02-new.md"]
+
+
+def test_notes_starting_inline_stay_html(tmp_path: Path) -> None:
+    from feedtool.importer import _as_html_notes
+
+    assert _as_html_notes("<br>[x](y) *z*") == "<div>\n<br>[x](y) *z*\n</div>"
+    assert _as_html_notes("<p>a</p>\n\n<p>b</p>") == "<p>a</p>\n<p>b</p>"
+
+
+def test_a_name_taken_by_a_dangling_link_is_not_written_through(tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    show.mkdir()
+    (show / "show.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    result = run("import", str(WORDPRESS), "--episodes", str(show))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"error WRITE-FAILED {(show / 'show.yaml').as_posix()}: something already has this name" in result.stderr
+    assert not (tmp_path / "nowhere.yaml").exists()

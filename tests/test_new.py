@@ -6,23 +6,15 @@ import shutil
 import uuid
 from pathlib import Path
 
-from click.testing import CliRunner
 from mutagen.easyid3 import EasyID3
 from mutagen.easymp4 import EasyMP4
 
-from feedtool.cli import main
 from feedtool.load import default_guid, podcast_guid
 
 from .conftest import AUDIO, SAMPLE
+from .conftest import cli as run
 
 NOW = "2026-11-27T09:30:00+00:00"
-
-
-def run(*args: str):
-    result = CliRunner().invoke(main, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
 
 
 def sample(tmp_path: Path) -> Path:
@@ -44,7 +36,7 @@ def test_new_takes_title_date_and_chapters_from_the_tags(tmp_path: Path) -> None
     assert "title: The long road home\n" in text
     assert "date: '2026-11-26'\n" in text
     assert "season: 1\nepisode: 4\n" in text  # the sample show has season 1, episodes 1–3
-    assert "- start: 0:00:00\n  title: Opening\n- start: '0:00:01.5'\n  title: Middle\n" in text
+    assert "- start: '00:00:00.000'\n  title: Opening\n- start: '00:00:01.500'\n  title: Middle\n" in text
     assert "url: https://example.com/middle" in text
     guid = default_guid(uuid.UUID(podcast_guid("https://example.com/podcast/feed.xml")), "004-road")
     assert f"guid: {guid}\n" in text

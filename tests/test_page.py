@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from feedtool.assemble import assemble
+from feedtool.chapters import hms
 from feedtool.findings import Findings
-from feedtool.page import clock
 from feedtool.serve import Preview
 
 from .conftest import AUDIO, SAMPLE, SHOW_YAML, episode
@@ -78,7 +78,7 @@ def test_page_is_deterministic_and_restored_when_deleted(make_show, build, tmp_p
 
 
 def test_clock() -> None:
-    assert [clock(s) for s in (0, 59.9, 90, 3599, 3600, 3661.2, 36000)] == [
+    assert [hms(s, short=True) for s in (0, 59.9, 90, 3599, 3600, 3661.2, 36000)] == [
         "0:00", "0:59", "1:30", "59:59", "1:00:00", "1:01:01", "10:00:00"]
 
 

@@ -135,6 +135,7 @@ def test_parse_range() -> None:
     assert parse_range("bytes=5-1", 100) is None  # invalid: ignored, the whole file is sent
     assert parse_range("items=0-1", 100) is None
     assert parse_range("bytes=-", 100) is None
+    assert parse_range("bytes=" + "9" * 5000 + "-", 100) is None  # absurd numbers: the whole file
 
 
 def raw_status(preview: Preview, path: str) -> int:

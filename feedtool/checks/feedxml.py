@@ -114,7 +114,7 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _USUAL_DATE = re.compile(
     rf"(?P<weekday>{'|'.join(_WEEKDAYS)}), (?P<day>\d\d) (?P<month>{'|'.join(_MONTHS)}) (?P<year>\d{{4}}) "
-    r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d [+-]\d{4}"
+    r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d (\+|-(?!0000))([01]\d|2[0-3])[0-5]\d"
 )
 
 
