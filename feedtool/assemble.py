@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -36,6 +36,7 @@ class Assembled:
     removed: list[Episode]  # `removed: true`: taken down on purpose
     xml: bytes  # feed.xml
     pages: tuple[tuple[str, bytes], ...] = ()  # every file of the feed, archive pages first, feed.xml last
+    item_keys: Mapping[str, str] = field(default_factory=dict)  # guid → the item's cache key
 
 
 def check_unique_guids(episodes: list[Episode], findings: Findings) -> None:
@@ -164,7 +165,8 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     check_remote_texts(published + scheduled, network, findings)
     check_sources(folder, show, published + scheduled, findings, remote_art)
     log.done("checked the show and its episodes")
-    pages = render_pages(show, published, findings, cache)
+    keys: dict[str, str] = {}
+    pages = render_pages(show, published, findings, cache, keys)
     xml = pages[-1][1]
     log.done(f"rendered {len(published)} items ({sum(len(p) for _, p in pages)} bytes)")
     for name, page in pages:
@@ -177,7 +179,7 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
             "follow them, but Apple Podcasts and Spotify read only feed.xml and will not list them",
         )
     log.done("checked the feed")
-    return Assembled(show, published, scheduled, drafts, removed, xml, tuple(pages))
+    return Assembled(show, published, scheduled, drafts, removed, xml, tuple(pages), keys)
 
 
 def check_remote_texts(items: list[Published], network: Network, findings: Findings) -> None:

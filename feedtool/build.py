@@ -170,7 +170,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
                 write_atomic(output / name, page)
                 written += 1
             files.append(name)
-        page = show_page(assembled)  # the show's web page, also before the feed
+        page = show_page(assembled, cache)  # the show's web page, also before the feed
         if not (output / PAGE_FILE).is_file() or (output / PAGE_FILE).read_bytes() != page:
             write_atomic(output / PAGE_FILE, page)
             written += 1

@@ -47,6 +47,11 @@ class Findings:
     def __len__(self) -> int:
         return len(self._items)
 
+    def since(self, count: int) -> list[tuple[str, str, int | None, str]]:
+        """The findings added after the first `count`, as (rule, path, line, message) for a
+        cache to replay (without copying the whole list: it is asked once per episode)."""
+        return [(f.rule, f.path, f.line, f.message) for f in self._items[count:]]
+
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self._items if f.level is Level.ERROR]

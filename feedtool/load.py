@@ -373,7 +373,7 @@ def load_episodes(folder: Path, show: Show | None, findings: Findings,
             count = len(findings)
             episode = _load_episode(ctx, path, siblings)
             if cache and key and episode is not None:
-                found = [(f.rule, f.path, f.line, f.message) for f in list(findings)[count:]]
+                found = findings.since(count)
                 cache.put_episode(str(path), key, episode, found, _dependencies(listing, episode))
         if episode is not None:
             episodes.append(episode)

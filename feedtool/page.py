@@ -13,6 +13,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from . import notes
+from .cache import BuildCache, digest
 from .chapters import hms
 from .render import newest_first
 
@@ -124,8 +125,9 @@ class _Urls:
         return rel
 
 
-def show_page(assembled: Assembled) -> bytes:
-    """The HTML of the show's page (UTF-8 bytes)."""
+def show_page(assembled: Assembled, cache: BuildCache | None = None) -> bytes:
+    """The HTML of the show's page (UTF-8 bytes). Each episode's part is cached beside its
+    feed item (by the item's key), so a rebuild renders only new or changed episodes."""
     show = assembled.show
     local = _Urls(show)
     title = escape(show.title)
@@ -157,8 +159,20 @@ def show_page(assembled: Assembled) -> bytes:
         "</header>",
         "<main>",
     ]
+    fresh: dict[str, tuple[bytes, list]] = {}
     for item in newest_first(assembled.published):
-        parts += _episode(item, local)
+        item_key = assembled.item_keys.get(item.episode.guid)
+        key = digest(PAGE_VERSION, show.site_url, item_key) if item_key else None
+        cached = cache.item(key) if cache and key else None
+        if cached is not None:
+            parts.append(cached[0].decode())
+            continue
+        html = "\n".join(_episode(item, local))
+        parts.append(html)
+        if key:
+            fresh[key] = (html.encode(), [])
+    if cache:
+        cache.put_items(fresh)
     parts += ["</main>", "<footer>"]
     if show.copyright:
         parts.append(f"<p>{escape(show.copyright)}</p>")
@@ -172,6 +186,9 @@ def show_page(assembled: Assembled) -> bytes:
         "",
     ]
     return "\n".join(parts).encode("utf-8")
+
+
+PAGE_VERSION = 1  # bump when an episode's part of the page changes, to invalidate cached parts
 
 
 def _episode(item: Published, local: _Urls) -> list[str]:

@@ -56,8 +56,8 @@ ITEM_VERSION = 2  # bump when an item's rendering changes, to invalidate cached 
 ARCHIVE_NAME = "feed-archive-{}.xml"
 
 
-def render_pages(show: Show, items: Sequence[Published], findings: Findings,
-                 cache: BuildCache | None = None) -> list[tuple[str, bytes]]:
+def render_pages(show: Show, items: Sequence[Published], findings: Findings, cache: BuildCache | None = None,
+                 keys: dict[str, str] | None = None) -> list[tuple[str, bytes]]:
     """(file name, bytes) of feed.xml and, for a paged show, its archive pages (RFC 5005).
 
     feed.xml keeps the newest `max_items`; older items go to archive pages numbered from
@@ -66,7 +66,7 @@ def render_pages(show: Show, items: Sequence[Published], findings: Findings,
     ordered = newest_first(items)
     size = show.max_items
     if not show.paging or not size or len(ordered) <= size:
-        return [("feed.xml", render_feed(show, ordered, findings, cache))]
+        return [("feed.xml", render_feed(show, ordered, findings, cache, keys=keys))]
     oldest_first = ordered[size:][::-1]
     pages = [oldest_first[i : i + size][::-1] for i in range(0, len(oldest_first), size)]
     count = len(pages)
@@ -75,7 +75,7 @@ def render_pages(show: Show, items: Sequence[Published], findings: Findings,
         return show.site_url + ARCHIVE_NAME.format(number)
 
     current = [("first", show.feed_url), ("next", url(count)), ("last", url(1)), ("prev-archive", url(count))]
-    rendered = [("feed.xml", render_feed(show, ordered[:size], findings, cache, links=current))]
+    rendered = [("feed.xml", render_feed(show, ordered[:size], findings, cache, links=current, keys=keys))]
     for number, page in enumerate(pages, 1):
         links = [("first", show.feed_url), ("current", show.feed_url), ("last", url(1)),
                  ("previous", show.feed_url if number == count else url(number + 1))]
@@ -83,15 +83,16 @@ def render_pages(show: Show, items: Sequence[Published], findings: Findings,
             links += [("next", url(number - 1)), ("prev-archive", url(number - 1))]
         if number < count:
             links.append(("next-archive", url(number + 1)))
-        xml = render_feed(show, page, findings, cache, links=links, self_url=url(number), archive=True)
+        xml = render_feed(show, page, findings, cache, links=links, self_url=url(number), archive=True, keys=keys)
         rendered.insert(0, (ARCHIVE_NAME.format(number), xml))
     return rendered
 
 
 def render_feed(show: Show, items: Sequence[Published], findings: Findings, cache: BuildCache | None = None,
                 links: list[tuple[str, str]] | None = None, self_url: str | None = None,
-                archive: bool = False) -> bytes:
-    """The feed's bytes; items already rendered by an earlier build come from `cache`."""
+                archive: bool = False, keys: dict[str, str] | None = None) -> bytes:
+    """The feed's bytes; items already rendered by an earlier build come from `cache`.
+    `keys` receives each item's cache key by guid (the show page caches by them too)."""
     feed = FeedGenerator()
     feed.register_extension("itunes", ItunesExtension, ItunesEntryExtension, atom=False)
     feed.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension, atom=False)
@@ -132,8 +133,11 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings, cach
     podcast.trailers = tuple(item for item in ordered if item.episode.type == "trailer")
     podcast.txt = show.txt
 
+    fresh: dict[str, tuple[bytes, list]] = {}
     for item in ordered:
         key = digest(ITEM_VERSION, item)
+        if keys is not None:
+            keys[item.episode.guid] = key
         cached = cache.item(key) if cache else None
         if cached is not None:
             xml, notes_findings = cached
@@ -142,9 +146,13 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings, cach
         else:
             count = len(findings)
             xml = render_item(item, findings)
-            if cache:
-                cache.put_items({key: (xml, [(f.rule, f.path, f.line, f.message) for f in list(findings)[count:]])})
+            fresh[key] = (xml, findings.since(count))
+            if cache and len(fresh) >= 500:  # into the cache in batches: no need to hold them all
+                cache.put_items(fresh)
+                fresh = {}
         feed.add_entry(_CachedEntry(xml), order="append")
+    if cache:
+        cache.put_items(fresh)
     return feed.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
 
