@@ -99,6 +99,7 @@ class Preview:
 
     def __init__(self, folder: Path, clock: Callable[[], datetime], host: str = "127.0.0.1", port: int = 8000,
                  public_url: str | None = None, log: Log | None = None, poll: float = POLL_SECONDS) -> None:
+        public = normalise_url(public_url) if public_url else None  # a bad URL fails before anything is made
         self.folder = folder
         self.clock = clock  # the time to publish at, asked at every build
         self.log = log if log is not None else _echo
@@ -119,7 +120,7 @@ class Preview:
             shutil.rmtree(self.temp, ignore_errors=True)
             raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         self.port = self.httpd.server_address[1]
-        self.url = normalise_url(public_url) if public_url else listen_url(host, self.port)
+        self.url = public or listen_url(host, self.port)
         self.prefix = urlsplit(self.url).path  # requests may come with it (no proxy) or without
         self._watcher = threading.Thread(target=self._watch, name="feedtool-serve-watch", daemon=True)
         self._seen = self._fingerprint()

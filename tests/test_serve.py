@@ -244,3 +244,10 @@ def test_cli_refuses_a_missing_show_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["serve", "--episodes", str(tmp_path / "nope"), "--port", "0"])
     assert result.exit_code == 1
     assert f"error SHOW-MISSING {(tmp_path / 'nope').as_posix()}: no such folder" in result.output
+
+
+def test_a_bad_public_url_leaves_nothing_behind(show: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(ValueError):
+        Preview(show, lambda: NOW, port=0, public_url="ftp://x/", log=Log())
+    assert not [p for p in os.listdir(tmp_path) if p.startswith("feedtool-serve-")]
