@@ -56,7 +56,7 @@ def test_cold_warm_and_incremental_builds_are_byte_identical(make_show, build, t
     assert cold.exit_code == warm.exit_code == incremental.exit_code == 0, incremental.stderr
     assert cold.feed.read_bytes() == warm.feed.read_bytes() == incremental.feed.read_bytes()
     pages = [(run.feed.parent / "index.html").read_bytes() for run in (cold, warm, incremental)]
-    assert pages[0] == pages[1] == pages[2] and "Episode title 11".encode() in pages[0]
+    assert pages[0] == pages[1] == pages[2] and b"Episode title 11" in pages[0]
 
 
 def test_a_rebuild_with_nothing_changed_rewrites_nothing(make_show, build, probed) -> None:
