@@ -94,9 +94,10 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings, cach
     """The feed's bytes; items already rendered by an earlier build come from `cache`.
     `keys` receives each item's cache key by guid (the show page caches by them too)."""
     feed = FeedGenerator()
-    feed.register_extension("itunes", ItunesExtension, ItunesEntryExtension, atom=False)
-    feed.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension, atom=False)
-    feed.register_extension("psc", PodloveChaptersExtension, PodloveChaptersEntryExtension, atom=False)
+    # items come rendered (render_item, with ENTRY_EXTENSIONS): the channel needs the feed side only
+    feed.register_extension("itunes", ItunesExtension, None, atom=False)
+    feed.register_extension("podcastindex", PodcastIndexExtension, None, atom=False)
+    feed.register_extension("psc", PodloveChaptersExtension, None, atom=False)
     feed.register_extension("atomlinks", AtomLinksExtension, None, atom=False)
     feed.atomlinks.hubs = show.hubs
     feed.atomlinks.links = tuple(links or ())
@@ -146,10 +147,11 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings, cach
         else:
             count = len(findings)
             xml = render_item(item, findings)
-            fresh[key] = (xml, findings.since(count))
-            if cache and len(fresh) >= 500:  # into the cache in batches: no need to hold them all
-                cache.put_items(fresh)
-                fresh = {}
+            if cache:
+                fresh[key] = (xml, findings.since(count))
+                if len(fresh) >= 500:  # into the cache in batches: no need to hold them all
+                    cache.put_items(fresh)
+                    fresh = {}
         feed.add_entry(_CachedEntry(xml), order="append")
     if cache:
         cache.put_items(fresh)
