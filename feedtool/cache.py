@@ -25,11 +25,11 @@ if TYPE_CHECKING:
     from .model import Episode
     from .probe import Probe
 
-VERSION = "feedtool-cache-3"
+VERSION = "feedtool-cache-4"
 FILE = "build.sqlite"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS media (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, facts TEXT);
+CREATE TABLE IF NOT EXISTS media (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, facts TEXT, sample TEXT);
 CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, xml BLOB, findings TEXT);
 CREATE TABLE IF NOT EXISTS episodes (path TEXT PRIMARY KEY, key TEXT, data BLOB);
 """
@@ -93,7 +93,7 @@ class BuildCache:
 
         facts = json.loads(row[2])
         chapters = tuple(Chapter(**c) for c in facts["chapters"])
-        return Probe(MediaInfo(**facts["info"]), facts["note"], chapters), key
+        return Probe(MediaInfo(**facts["info"]), facts["note"], chapters, row[3] or ""), key
 
     def has_media(self, path: Path, stat: FileStat | None = None) -> bool:
         """Whether the cache knows the file as it is (without decoding its facts)."""
@@ -108,15 +108,31 @@ class BuildCache:
         if self.db is None:
             return None, key
         if self._media is None:  # one query for all, rather than one per file
-            self._media = {row[0]: row[1:] for row in self.db.execute("SELECT path, size, mtime_ns, facts FROM media")}
+            self._media = {row[0]: row[1:] for row in self.db.execute(
+                "SELECT path, size, mtime_ns, facts, sample FROM media")}
         row = self._media.get(str(path))
-        return (row if row is not None and (row[0], row[1]) == key else None), key
+        if row is None or row[0] != key[0]:
+            return None, key
+        if row[1] != key[1]:  # touched, or checked out afresh: the same bytes still count
+            from .probe import file_sample
+
+            try:
+                same = bool(row[3]) and file_sample(path) == row[3]
+            except OSError:
+                same = False
+            if not same:
+                return None, key
+            row = (key[0], key[1], *row[2:])
+            self._media[str(path)] = row
+            self.db.execute("UPDATE media SET mtime_ns = ? WHERE path = ?", (key[1], str(path)))
+        return row, key
 
     def put_media(self, path: Path, key: tuple[int, int], result: Probe) -> None:
         if self.db is None:
             return
         facts = {"info": vars(result.info), "note": result.note, "chapters": [asdict(c) for c in result.chapters]}
-        self.db.execute("INSERT OR REPLACE INTO media VALUES (?, ?, ?, ?)", (str(path), *key, json.dumps(facts)))
+        self.db.execute("INSERT OR REPLACE INTO media VALUES (?, ?, ?, ?, ?)",
+                        (str(path), *key, json.dumps(facts), result.sample))
 
     # -- parsed episodes ---------------------------------------------------------------------
 

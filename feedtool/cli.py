@@ -271,7 +271,7 @@ def import_command(source: str, folder: Path, update: bool, feed_url: str | None
 @click.option("--now", callback=_parse_now, metavar="DATETIME",
               help="The episode's date when the audio has no date tag. Default: the current time.")
 def new_command(audio: Path, title: str | None, folder: Path | None, now: datetime) -> None:
-    """Start an episode: write AUDIO_FILE's .md beside it, as a draft to edit.
+    """Start an episode: write AUDIO_FILE's .md at the top of the show folder, as a draft to edit.
 
     Title, date and chapters come from the audio's tags where it has them; the next
     episode number and an explicit guid are filled in. Never overwrites a file.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -85,6 +87,25 @@ def test_editing_audio_probes_it_again(make_show, build, probed) -> None:
     run = build(folder, "--allow-changes")
     assert probed[3:] == [folder / "000-ep.mp3"]
     assert "<itunes:duration>7</itunes:duration>" in run.feed.read_text()
+
+
+def test_a_fresh_checkout_reuses_the_facts_of_unchanged_audio(make_show, build, probed) -> None:
+    """git gives every file a new modification time: the same bytes are recognised (size,
+    first and last 16 KiB), a file with other bytes of the same size is probed again."""
+    folder = make_show(files(6))
+    first = build(folder)
+    later = time.time() + 3600
+    for path in folder.iterdir():
+        os.utime(path, (later, later))
+    data = bytearray((folder / "005-ep.mp3").read_bytes())
+    data[-100] ^= 0xFF  # same size, other bytes in its last 16 KiB
+    (folder / "005-ep.mp3").write_bytes(bytes(data))
+    again = build(folder)
+    assert again.exit_code == 0, again.stderr
+    assert probed[6:] == [folder / "005-ep.mp3"]
+    assert again.feed.read_bytes() == first.feed.read_bytes()
+    third = build(folder)  # the new times were remembered
+    assert third.stdout.startswith("unchanged ") and len(probed) == 7
 
 
 def test_a_scheduled_episode_appears_on_time_even_with_nothing_changed(make_show, build) -> None:
