@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,9 +20,11 @@ from .load import load_episodes, load_show
 from .media import remote_urls, resolve
 from .model import Episode, Published, Show
 from .options import Network
+from .page import PAGE_VERSION
 from .probe import AUDIO_EXTENSIONS, SERIAL_BELOW, Probe, ProbeError, Probing, probe_many
+from .record import Record, Records, context
 from .remote import RemoteCache, probe_all
-from .render import render_pages
+from .render import ITEM_VERSION, render_pages
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class Assembled:
     removed: list[Episode]  # `removed: true`: taken down on purpose
     xml: bytes  # feed.xml
     pages: tuple[tuple[str, bytes], ...] = ()  # every file of the feed, archive pages first, feed.xml last
-    item_keys: Mapping[str, str] = field(default_factory=dict)  # guid → the item's cache key
+    records: Records = field(default_factory=dict)  # every episode's record, by source (see record.py)
 
 
 def check_unique_guids(episodes: list[Episode], findings: Findings) -> None:
@@ -116,14 +118,22 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     listing = Listing(folder)
     early = start_probing(listing, cache, network)
     show = load_show(folder, findings, preview_url)
-    episodes = load_episodes(folder, show, findings, cache, listing)
+    records: dict[str, Record] = {}
+    episodes = load_episodes(folder, show, findings, cache, listing, records)
     check_unique_guids(episodes, findings)
     log.done(f"loaded {len(episodes)} episodes")
 
     live = [e for e in episodes if not (e.draft or e.removed)]
     wanted = [url for e in live for url in remote_urls(e)]
     remote = probe_all(wanted, network.options, RemoteCache(cache), network.refresh) if wanted else {}
-    local = probe_local(listing, live, cache, network, early)
+    art = [e.image.url for e in live if e.image is not None and e.image.path is None]
+    if show is not None and show.image.path is None:
+        art.insert(0, show.image.url)
+    remote_art = probe_remote_images(art, network.options)
+    versions = (ITEM_VERSION, PAGE_VERSION)
+    reused = {e.source for e in live if e.source in records and not network.refresh
+              and records[e.source].reuse(context(e, remote, remote_art, network.resolve_redirects, versions))}
+    local = probe_local(listing, [e for e in live if e.source not in reused], cache, network, early)
     log.done(f"probed {len(local)} local and {len(remote)} remote audio files (unchanged ones from the cache)")
 
     published: list[Published] = []
@@ -139,8 +149,19 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
             drafts.append(episode)
             findings.add("DRAFT", episode.source, episode.lines["draft"], "draft: left out of the feed")
             continue
-        item = resolve(folder, show.site_url if show else "", episode, findings, remote, network.resolve_redirects,
-                       local)
+        record = records.get(episode.source)
+        if episode.source in reused:
+            assert record is not None and record.resolved is not None
+            item = record.item
+            for finding in record.resolved:
+                findings.add(*finding)
+        else:
+            count = len(findings)
+            item = resolve(folder, show.site_url if show else "", episode, findings, remote,
+                           network.resolve_redirects, local)
+            if record is not None:
+                record.clear(context(episode, remote, remote_art, network.resolve_redirects, versions))
+                record.item, record.resolved = item, findings.since(count)
         if item is None:
             continue
         if episode.date > now:
@@ -159,14 +180,10 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
             f"no episode to publish ({len(drafts)} draft, {len(scheduled)} scheduled): directories "
             "reject a feed without episodes",
         )
-    art = [ref.url for ref in (show.image, *(i.episode.image for i in published + scheduled))
-           if ref is not None and ref.path is None]
-    remote_art = probe_remote_images(art, network.options)
     check_remote_texts(published + scheduled, network, findings)
-    check_sources(folder, show, published + scheduled, findings, remote_art)
+    check_sources(folder, show, published + scheduled, findings, remote_art, records)
     log.done("checked the show and its episodes")
-    keys: dict[str, str] = {}
-    pages = render_pages(show, published, findings, cache, keys)
+    pages = render_pages(show, published, findings, records)
     xml = pages[-1][1]
     log.done(f"rendered {len(published)} items ({sum(len(p) for _, p in pages)} bytes)")
     for name, page in pages:
@@ -179,7 +196,14 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
             "follow them, but Apple Podcasts and Spotify read only feed.xml and will not list them",
         )
     log.done("checked the feed")
-    return Assembled(show, published, scheduled, drafts, removed, xml, tuple(pages), keys)
+    return Assembled(show, published, scheduled, drafts, removed, xml, tuple(pages), records)
+
+
+def remember_records(cache: BuildCache, assembled: Assembled) -> None:
+    """Store the records made or completed in this build."""
+    fresh = [record for record in assembled.records.values() if record.fresh]
+    for start in range(0, len(fresh), 500):  # in batches: their pickles need not all be in memory
+        cache.put_records(fresh[start:start + 500])
 
 
 def check_remote_texts(items: list[Published], network: Network, findings: Findings) -> None:

@@ -149,12 +149,14 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         key = fingerprint(folder, output, network, (sorted(allow_removal), allow_changes, *preview))
         if (result := _unchanged(cache, key, feed, now, findings)) is not None:
             return result
-    from .assemble import assemble  # the whole pipeline: imported only when there is work to do
+    from .assemble import assemble, remember_records  # the whole pipeline: imported only when there is work to do
     from .guard import guard, read_previous, remember_written
     from .page import PAGE_FILE, show_page
     from .write import write_atomic
 
     assembled = assemble(folder, now, findings, feed.as_posix(), network, cache, preview_url)
+    if assembled is not None and findings.errors:
+        remember_records(cache, assembled)  # the work on the episodes without errors is kept
     if assembled is None or findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
     published = None if preview_url else read_previous(previous, feed, findings, cache)
@@ -170,7 +172,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
                 write_atomic(output / name, page)
                 written += 1
             files.append(name)
-        page = show_page(assembled, cache)  # the show's web page, also before the feed
+        page = show_page(assembled)  # the show's web page, also before the feed
         if not (output / PAGE_FILE).is_file() or (output / PAGE_FILE).read_bytes() != page:
             write_atomic(output / PAGE_FILE, page)
             written += 1
@@ -183,6 +185,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         raise Aborted(findings, "the feed was not updated") from None
     _remember(cache, key, assembled, assembled.xml, findings, files)
     remember_written(cache, assembled)
+    remember_records(cache, assembled)
     new = [item.episode.title for item in assembled.published
            if published is None or item.episode.guid not in published.items]
     return BuildResult(

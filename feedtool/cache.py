@@ -1,11 +1,13 @@
 """The build cache: one SQLite file that makes rebuilds cheap.
 
 It keeps media facts (by path, size and mtime), remote probes (by URL, ETag,
-Last-Modified and length), each item's rendered XML (by a hash of everything that
-goes into it) and a fingerprint of the whole last build, so that an unchanged show is
-recognised without reading its audio. SQLite commits whole transactions, so a build
-killed half-way leaves the previous cache intact; a damaged or foreign file is
-discarded with a warning. The cache lives beside the show folder, never in output/.
+Last-Modified and length), each parsed episode (by its file and the files it refers
+to) with what the build made of it (its record: the resolved item, its findings, its
+rendered XML and its part of the show page; see `record.py`), and a fingerprint of the
+whole last build, so that an unchanged show is recognised without reading its audio.
+SQLite commits whole transactions, so a build killed half-way leaves the previous
+cache intact; a damaged or foreign file is discarded with a warning. The cache lives
+beside the show folder, never in output/.
 """
 
 from __future__ import annotations
@@ -22,16 +24,15 @@ from .folder import FileStat
 from .model import Chapter, MediaInfo
 
 if TYPE_CHECKING:
-    from .model import Episode
     from .probe import Probe
+    from .record import Record
 
-VERSION = "feedtool-cache-4"
+VERSION = "feedtool-cache-5"
 FILE = "build.sqlite"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS media (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, facts TEXT, sample TEXT);
-CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, xml BLOB, findings TEXT);
-CREATE TABLE IF NOT EXISTS episodes (path TEXT PRIMARY KEY, key TEXT, data BLOB);
+CREATE TABLE IF NOT EXISTS records (path TEXT PRIMARY KEY, key TEXT, data BLOB);
 """
 
 
@@ -52,7 +53,7 @@ class BuildCache:
         self.problem: str | None = None  # why an existing cache was discarded, for a warning
         self.db: sqlite3.Connection | None = None
         self._media: dict[str, tuple] | None = None
-        self._episodes: dict[str, tuple] | None = None
+        self._records: dict[str, tuple] | None = None
         if path is None:
             return
         try:
@@ -134,40 +135,31 @@ class BuildCache:
         self.db.execute("INSERT OR REPLACE INTO media VALUES (?, ?, ?, ?, ?)",
                         (str(path), *key, json.dumps(facts), result.sample))
 
-    # -- parsed episodes ---------------------------------------------------------------------
+    # -- episode records ----------------------------------------------------------------------
 
-    def episode(self, path: str, key: str) -> tuple[Episode, list, list] | None:
-        """A parsed episode (with its findings and the files it refers to) if `key` matches."""
+    def record(self, path: str, key: str) -> Record | None:
+        """The episode file's record (see `record.py`) if `key` matches."""
         if self.db is None:
             return None
-        if self._episodes is None:  # one query for all, rather than one per file
-            self._episodes = {row[0]: row[1:] for row in self.db.execute("SELECT path, key, data FROM episodes")}
-        row = self._episodes.get(path)
+        if self._records is None:  # one query for all, rather than one per file
+            self._records = {row[0]: row[1:] for row in self.db.execute("SELECT path, key, data FROM records")}
+        row = self._records.get(path)
         if row is None or row[0] != key:
             return None
         try:
-            return pickle.loads(row[1])  # noqa: S301 - our own cache file, beside the show
+            record = pickle.loads(row[1])  # noqa: S301 - our own cache file, beside the show
         except Exception:  # noqa: BLE001 - an entry from an older layout is only a miss
             return None
+        record.fresh = False
+        return record
 
-    def put_episode(self, path: str, key: str, episode: Episode, found: list, dependencies: list) -> None:
-        if self.db is not None:
-            data = pickle.dumps((episode, found, dependencies), protocol=pickle.HIGHEST_PROTOCOL)
-            self.db.execute("INSERT OR REPLACE INTO episodes VALUES (?, ?, ?)", (path, key, data))
+    def put_records(self, records: list[Record]) -> None:
+        if self.db is not None and records:
+            self.db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", [
+                (record.episode.source, record.key, pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+                for record in records])
 
-    # -- rendered items and the last build ----------------------------------------------------
-
-    def item(self, key: str) -> tuple[bytes, list] | None:
-        """An item's XML and the findings its rendering reported (they are reported again)."""
-        if self.db is None:
-            return None
-        row = self.db.execute("SELECT xml, findings FROM items WHERE key = ?", (key,)).fetchone()
-        return (row[0], json.loads(row[1])) if row else None
-
-    def put_items(self, items: dict[str, tuple[bytes, list]]) -> None:
-        if self.db is not None and items:
-            self.db.executemany("INSERT OR REPLACE INTO items VALUES (?, ?, ?)",
-                                [(key, xml, json.dumps(found)) for key, (xml, found) in items.items()])
+    # -- the last build ----------------------------------------------------------------------
 
     def get(self, name: str) -> str | None:
         if self.db is None:

@@ -163,7 +163,7 @@ def check_command(folder: Path, strict: bool, fmt: str, online: bool, now: datet
                   refresh: bool, cache_dir: Path | None, no_cache: bool, jobs: int | None, quiet: bool,
                   verbose: bool) -> None:
     """Check the show against the rules directories and apps enforce; write nothing."""
-    from .assemble import assemble
+    from .assemble import assemble, remember_records
     from .options import open_cache
 
     findings = Findings()
@@ -171,6 +171,8 @@ def check_command(folder: Path, strict: bool, fmt: str, online: bool, now: datet
     cache = open_cache(net, findings)
     try:
         assembled = assemble(folder, now, findings, "feed.xml", net, cache)
+        if assembled is not None:
+            remember_records(cache, assembled)
     finally:
         cache.close()
     if online and assembled is not None:

@@ -25,6 +25,7 @@ from .findings import Findings
 from .folder import Listing
 from .model import Chapter, Episode, MediaRef, Show, Transcript
 from .probe import AUDIO_EXTENSIONS, UNSUPPORTED_AUDIO
+from .record import Record
 from .yamlsource import XML_FORBIDDEN, Node, YAMLSourceError, parse, split_front_matter
 
 SHOW_FILE = "show.yaml"
@@ -343,11 +344,14 @@ def front_matters(folder: Path) -> Iterator[tuple[Path, dict[str, Node]]]:
 
 
 def load_episodes(folder: Path, show: Show | None, findings: Findings,
-                  cache: BuildCache | None = None, listing: Listing | None = None) -> list[Episode]:
+                  cache: BuildCache | None = None, listing: Listing | None = None,
+                  records: dict[str, Record] | None = None) -> list[Episode]:
     """Read every episode file; files with errors are left out (and reported).
 
     An episode whose file, show.yaml, sibling audio names and referenced files are all
-    unchanged since the last build comes from the cache instead of being parsed again.
+    unchanged since the last build comes from its record in the cache instead of being
+    parsed again. `records` receives every episode's record (by source), cached or new,
+    for the later stages to use and fill (see record.py).
     """
     listing = listing or Listing(folder)
     if show is not None:
@@ -364,19 +368,23 @@ def load_episodes(folder: Path, show: Show | None, findings: Findings,
     for path in episode_files(folder, listing):
         siblings = audio_by_stem.get(path.stem, [])
         key = _episode_key(listing, path, show_key, siblings) if cache else None
-        cached = cache.episode(str(path), key) if cache and key else None
-        if cached is not None and _still(listing, *cached):
-            episode, found, _ = cached
-            for finding in found:
+        record = cache.record(str(path), key) if cache and key else None
+        if record is not None and _dependencies(listing, record.episode) == record.dependencies:
+            episode = record.episode
+            for finding in record.loaded:
                 findings.add(*finding)
         else:
             count = len(findings)
             episode = _load_episode(ctx, path, siblings)
-            if cache and key and episode is not None:
-                found = findings.since(count)
-                cache.put_episode(str(path), key, episode, found, _dependencies(listing, episode))
+            dependencies = _dependencies(listing, episode) if key and episode is not None else None
+            record = None
+            if dependencies is not None:
+                assert key is not None and episode is not None
+                record = Record(key, episode, findings.since(count), dependencies)
         if episode is not None:
             episodes.append(episode)
+            if records is not None and record is not None:
+                records[episode.source] = record
     return episodes
 
 
@@ -397,21 +405,16 @@ def _referenced(episode: Episode) -> list[str]:
     return sorted({ref.path for ref in refs if ref is not None and ref.path is not None})
 
 
-def _dependencies(listing: Listing, episode: Episode) -> list[tuple[str, int, int]]:
-    """(path, size, mtime) of every local file the episode refers to."""
+def _dependencies(listing: Listing, episode: Episode) -> list[tuple[str, int, int]] | None:
+    """(path, size, mtime) of every local file the episode refers to; None if one is gone."""
     found = []
-    for rel in _referenced(episode):
-        stat = listing.stat(rel)
-        found.append((rel, stat.st_size, stat.st_mtime_ns))
-    return found
-
-
-def _still(listing: Listing, episode: Episode, _found: list, dependencies: list) -> bool:
-    """Whether the files a cached episode refers to are all still there, as they were."""
     try:
-        return [tuple(d) for d in dependencies] == _dependencies(listing, episode)
+        for rel in _referenced(episode):
+            stat = listing.stat(rel)
+            found.append((rel, stat.st_size, stat.st_mtime_ns))
     except OSError:
-        return False
+        return None
+    return found
 
 
 def _load_episode(ctx: _Context, path: Path, siblings: list[str]) -> Episode | None:

@@ -13,7 +13,6 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from . import notes
-from .cache import BuildCache, digest
 from .chapters import hms
 from .render import newest_first
 
@@ -125,9 +124,9 @@ class _Urls:
         return rel
 
 
-def show_page(assembled: Assembled, cache: BuildCache | None = None) -> bytes:
-    """The HTML of the show's page (UTF-8 bytes). Each episode's part is cached beside its
-    feed item (by the item's key), so a rebuild renders only new or changed episodes."""
+def show_page(assembled: Assembled) -> bytes:
+    """The HTML of the show's page (UTF-8 bytes). Each episode's part is kept in its record
+    (see record.py), so a rebuild renders only new or changed episodes."""
     show = assembled.show
     local = _Urls(show)
     title = escape(show.title)
@@ -159,20 +158,15 @@ def show_page(assembled: Assembled, cache: BuildCache | None = None) -> bytes:
         "</header>",
         "<main>",
     ]
-    fresh: dict[str, tuple[bytes, list]] = {}
     for item in newest_first(assembled.published):
-        item_key = assembled.item_keys.get(item.episode.guid)
-        key = digest(PAGE_VERSION, show.site_url, item_key) if item_key else None
-        cached = cache.item(key) if cache and key else None
-        if cached is not None:
-            parts.append(cached[0].decode())
+        record = assembled.records.get(item.episode.source)
+        if record is not None and record.page is not None:
+            parts.append(record.page)
             continue
         html = "\n".join(_episode(item, local))
         parts.append(html)
-        if key:
-            fresh[key] = (html.encode(), [])
-    if cache:
-        cache.put_items(fresh)
+        if record is not None:
+            record.page, record.fresh = html, True
     parts += ["</main>", "<footer>"]
     if show.copyright:
         parts.append(f"<p>{escape(show.copyright)}</p>")
@@ -188,7 +182,7 @@ def show_page(assembled: Assembled, cache: BuildCache | None = None) -> bytes:
     return "\n".join(parts).encode("utf-8")
 
 
-PAGE_VERSION = 1  # bump when an episode's part of the page changes, to invalidate cached parts
+PAGE_VERSION = 1  # bump when an episode's part of the page changes, to invalidate cached parts (records)
 
 
 def _episode(item: Published, local: _Urls) -> list[str]:

@@ -16,13 +16,13 @@ from lxml import etree
 from lxml.etree import CDATA
 
 from . import notes
-from .cache import BuildCache, digest
 from .ext.itunes import ItunesEntryExtension, ItunesExtension
 from .ext.podcastindex import PodcastIndexEntryExtension, PodcastIndexExtension
 from .ext.psc import PodloveChaptersEntryExtension, PodloveChaptersExtension
 from .ext.websub import AtomLinksExtension
 from .findings import Findings
 from .model import Published, Show
+from .record import Records
 
 # Apple's limit for <description>, in bytes.
 DESCRIPTION_LIMIT = 4000
@@ -50,14 +50,14 @@ class _CachedEntry(FeedEntry):
 
 
 _ITEM_PARSER = etree.XMLParser(strip_cdata=False, resolve_entities=False, no_network=True)
-ITEM_VERSION = 2  # bump when an item's rendering changes, to invalidate cached items
+ITEM_VERSION = 2  # bump when an item's rendering changes, to invalidate cached items (records)
 
 
 ARCHIVE_NAME = "feed-archive-{}.xml"
 
 
-def render_pages(show: Show, items: Sequence[Published], findings: Findings, cache: BuildCache | None = None,
-                 keys: dict[str, str] | None = None) -> list[tuple[str, bytes]]:
+def render_pages(show: Show, items: Sequence[Published], findings: Findings,
+                 records: Records | None = None) -> list[tuple[str, bytes]]:
     """(file name, bytes) of feed.xml and, for a paged show, its archive pages (RFC 5005).
 
     feed.xml keeps the newest `max_items`; older items go to archive pages numbered from
@@ -66,7 +66,7 @@ def render_pages(show: Show, items: Sequence[Published], findings: Findings, cac
     ordered = newest_first(items)
     size = show.max_items
     if not show.paging or not size or len(ordered) <= size:
-        return [("feed.xml", render_feed(show, ordered, findings, cache, keys=keys))]
+        return [("feed.xml", render_feed(show, ordered, findings, records))]
     oldest_first = ordered[size:][::-1]
     pages = [oldest_first[i : i + size][::-1] for i in range(0, len(oldest_first), size)]
     count = len(pages)
@@ -75,7 +75,7 @@ def render_pages(show: Show, items: Sequence[Published], findings: Findings, cac
         return show.site_url + ARCHIVE_NAME.format(number)
 
     current = [("first", show.feed_url), ("next", url(count)), ("last", url(1)), ("prev-archive", url(count))]
-    rendered = [("feed.xml", render_feed(show, ordered[:size], findings, cache, links=current, keys=keys))]
+    rendered = [("feed.xml", render_feed(show, ordered[:size], findings, records, links=current))]
     for number, page in enumerate(pages, 1):
         links = [("first", show.feed_url), ("current", show.feed_url), ("last", url(1)),
                  ("previous", show.feed_url if number == count else url(number + 1))]
@@ -83,16 +83,16 @@ def render_pages(show: Show, items: Sequence[Published], findings: Findings, cac
             links += [("next", url(number - 1)), ("prev-archive", url(number - 1))]
         if number < count:
             links.append(("next-archive", url(number + 1)))
-        xml = render_feed(show, page, findings, cache, links=links, self_url=url(number), archive=True, keys=keys)
+        xml = render_feed(show, page, findings, records, links=links, self_url=url(number), archive=True)
         rendered.insert(0, (ARCHIVE_NAME.format(number), xml))
     return rendered
 
 
-def render_feed(show: Show, items: Sequence[Published], findings: Findings, cache: BuildCache | None = None,
+def render_feed(show: Show, items: Sequence[Published], findings: Findings, records: Records | None = None,
                 links: list[tuple[str, str]] | None = None, self_url: str | None = None,
-                archive: bool = False, keys: dict[str, str] | None = None) -> bytes:
-    """The feed's bytes; items already rendered by an earlier build come from `cache`.
-    `keys` receives each item's cache key by guid (the show page caches by them too)."""
+                archive: bool = False) -> bytes:
+    """The feed's bytes. An item already rendered (by an earlier build) comes from its
+    episode's record in `records` (by source); one rendered now is kept there."""
     feed = FeedGenerator()
     # items come rendered (render_item, with ENTRY_EXTENSIONS): the channel needs the feed side only
     feed.register_extension("itunes", ItunesExtension, None, atom=False)
@@ -134,27 +134,18 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings, cach
     podcast.trailers = tuple(item for item in ordered if item.episode.type == "trailer")
     podcast.txt = show.txt
 
-    fresh: dict[str, tuple[bytes, list]] = {}
     for item in ordered:
-        key = digest(ITEM_VERSION, item)
-        if keys is not None:
-            keys[item.episode.guid] = key
-        cached = cache.item(key) if cache else None
-        if cached is not None:
-            xml, notes_findings = cached
-            for finding in notes_findings:
+        record = records.get(item.episode.source) if records else None
+        if record is not None and record.xml is not None:
+            xml = record.xml
+            for finding in record.rendered:
                 findings.add(*finding)
         else:
             count = len(findings)
             xml = render_item(item, findings)
-            if cache:
-                fresh[key] = (xml, findings.since(count))
-                if len(fresh) >= 500:  # into the cache in batches: no need to hold them all
-                    cache.put_items(fresh)
-                    fresh = {}
+            if record is not None:
+                record.xml, record.rendered, record.fresh = xml, findings.since(count), True
         feed.add_entry(_CachedEntry(xml), order="append")
-    if cache:
-        cache.put_items(fresh)
     return feed.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
 

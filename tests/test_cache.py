@@ -191,3 +191,36 @@ def test_verbose_tells_each_stage_and_quiet_only_problems(make_show, build) -> N
         assert any(line.startswith(stage) for line in verbose.lines()), verbose.stderr
     quiet = build(folder, "-q", "--no-cache")
     assert quiet.stdout == "" and [x.split()[0] for x in quiet.lines()] == ["warning"]
+
+
+def test_a_build_from_records_reports_and_writes_what_a_build_doing_the_work_does(make_show, build, tmp_path) -> None:
+    """Records keep each stage's findings and replay them in the same order; a scheduled
+    episode that comes due, and a change to show.yaml, are handled like a cold build."""
+    made = files(8)
+    made["050-long.md"] = episode("Long notes", "2026-01-05", body="word " * 1000)  # NOTES-LEN
+    made["050-long.mp3"] = AUDIO / "tone.mp3"
+    made["060-later.md"] = episode("Later", "2026-03-01")
+    made["060-later.mp3"] = AUDIO / "tone.mp3"
+    folder = make_show(made)
+
+    def both(*args: str):
+        (tmp_path / "cold" / "feed.xml").unlink(missing_ok=True)  # both builds publish for the first time
+        cold = build(folder, "--no-cache", *args, output=tmp_path / "cold")
+        build(folder, *args, output=tmp_path / "warm")
+        (tmp_path / "warm" / "feed.xml").unlink()  # not the "unchanged" shortcut: a build from records
+        warm = build(folder, *args, output=tmp_path / "warm")
+        assert warm.exit_code == cold.exit_code == 0, warm.stderr
+        assert warm.stderr == cold.stderr.replace(str(tmp_path / "cold"), str(tmp_path / "warm"))
+        assert warm.feed.read_bytes() == cold.feed.read_bytes()
+        assert (tmp_path / "warm" / "index.html").read_bytes() == (tmp_path / "cold" / "index.html").read_bytes()
+        return warm
+
+    first = both("--now", "2026-02-01")
+    for rule in ("NOTES-LEN", "MP3-ESTIMATE", "SCHEDULED", "ENC-TYPE"):
+        assert rule in first.stderr
+    due = both("--now", "2026-04-01")  # the scheduled episode's record has no XML yet
+    assert "SCHEDULED" not in due.stderr and "<title>Later</title>" in due.feed.read_text()
+    show = (folder / "show.yaml").read_text().replace("title: Test Show", "title: Episode title")
+    (folder / "show.yaml").write_text(show)
+    renamed = both("--now", "2026-04-01", "--allow-changes")
+    assert "repeats the show's name" in renamed.stderr

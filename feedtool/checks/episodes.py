@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from .. import notes
 from ..findings import Findings
 from ..model import Published, Show
+from ..record import Records
 from ..render import DESCRIPTION_LIMIT
 from ..scaffold import TEMPLATE_START
 from .artwork import check_artwork
@@ -23,15 +24,24 @@ _URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 
 
 def check_sources(folder: Path, show: Show, items: Sequence[Published], findings: Findings,
-                  remote_art: Mapping | None = None) -> None:
+                  remote_art: Mapping | None = None, records: Records | None = None) -> None:
     """Run every source rule over the show and the episodes that will be (or are scheduled to be) live.
 
     `remote_art` holds what was read of remote artwork (see `artwork.probe_remote_images`).
+    An episode's own rules are not run again when its record (by source) has their findings.
     """
     _check_show(folder, show, findings, remote_art)
     for item in items:
+        record = records.get(item.episode.source) if records else None
+        if record is not None and record.checked is not None:
+            for finding in record.checked:
+                findings.add(*finding)
+            continue
+        count = len(findings)
         _check_episode(folder, item, findings, remote_art)
         _check_title(show, item, findings)
+        if record is not None:
+            record.checked, record.fresh = findings.since(count), True
     _check_duplicates(items, findings)
     if show.type == "serial":
         _check_serial(show, items, findings)

@@ -1,0 +1,69 @@
+"""An episode's record: everything a build made of one episode file, kept in the cache.
+
+Parsing depends on the file, show.yaml and the names of the audio beside it; everything
+after it (the audio facts resolved into a `Published` item, the per-episode rules, the
+item's XML, its part of the show page) depends on the parsed episode, the local files
+it refers to, the options and, for remote media and artwork, what the servers answered.
+A record keeps all of these results with what they depend on, so a rebuild does the
+work only for new or changed episodes. Each result keeps its findings, which are
+reported again where a build doing the work would report them: the output is the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .cache import digest
+from .model import Episode, Published
+
+Finding = tuple[str, str, "int | None", str]  # (rule, path, line, message), as Findings.since gives
+
+RECORD_VERSION = 1  # bump when what a record holds, or how it is made, changes
+
+
+@dataclass
+class Record:
+    """Filled stage by stage. `fresh` marks a record made or completed in this build (a
+    stage that fills in a result sets it), to be stored."""
+
+    key: str  # the file's name, size and mtime, show.yaml and the sibling audio names (load.py)
+    episode: Episode
+    loaded: list[Finding]  # what parsing found
+    dependencies: list[tuple[str, int, int]]  # (path, size, mtime) of each local file it refers to
+    context: str | None = None  # what the results below depend on besides those (see `context`)
+    item: Published | None = None  # None: the audio or a file was wrong (see `resolved`)
+    resolved: list[Finding] | None = None  # what resolving found; None: not resolved yet
+    checked: list[Finding] | None = None  # the per-episode rules (checks/episodes.py)
+    xml: bytes | None = None  # the item, rendered by feedgen and our extensions
+    rendered: list[Finding] = field(default_factory=list)  # what rendering it found (NOTES-LEN)
+    page: str | None = None  # its part of the show page (page.py)
+    fresh: bool = True
+
+    def reuse(self, context: str) -> bool:
+        """Whether the results after parsing still hold; if not, they are cleared."""
+        if self.context == context and self.resolved is not None:
+            return True
+        self.clear(context)
+        return False
+
+    def clear(self, context: str) -> None:
+        """Forget the results after parsing: they are made again for `context`."""
+        self.context, self.item, self.resolved, self.checked = context, None, None, None
+        self.xml, self.rendered, self.page, self.fresh = None, [], None, True
+
+
+Records = Mapping[str, Record]  # by episode source
+
+
+def context(episode: Episode, remote: Mapping[str, object], remote_art: Mapping[str, object],
+            redirects: bool, versions: tuple[int, ...]) -> str:
+    """What a record's results depend on besides the parsed episode and its files: the
+    versions of the item and page renderings, the redirect option, and the servers'
+    answers for its remote audio and artwork."""
+    urls = [ref.url for ref in (episode.audio, *episode.alternates) if ref is not None and ref.path is None]
+    art = episode.image.url if episode.image is not None and episode.image.path is None else None
+    local = f"{RECORD_VERSION}.{'.'.join(map(str, versions))}.{redirects}"
+    if not urls and art is None:  # the usual case, without hashing
+        return local
+    return f"{local}.{digest([remote.get(url) for url in urls], remote_art.get(art) if art else None)}"
