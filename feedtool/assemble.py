@@ -57,8 +57,9 @@ def start_probing(listing: Listing, cache: BuildCache, network: Network) -> Prob
     """Start probing the show folder's new audio files in a process pool right away, while
     the episodes are read (most episodes use the audio file beside them)."""
     names = [name for name in listing.files() if os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS]
+    prefix = str(listing.folder / "_")[:-1]  # str(folder / name) without a Path per file ("" for ".")
     fresh = [listing.folder / name for name in names
-             if network.refresh or not cache.has_media(listing.folder / name, _stat(listing, name))]
+             if network.refresh or not cache.has_media(prefix + name, _stat(listing, name))]
     if len(fresh) < SERIAL_BELOW or network.jobs == 1:
         return None
     return Probing(fresh, network.jobs, background=True)
@@ -103,11 +104,12 @@ def probe_local(listing: Listing, episodes: list[Episode], cache: BuildCache,
 
 def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
              network: Network | None = None, cache: BuildCache | None = None,
-             preview_url: str | None = None) -> Assembled | None:
+             preview_url: str | None = None, stats: dict[str, FileStat] | None = None) -> Assembled | None:
     """Everything short of writing; None when the show itself could not be read.
 
     Episodes with errors are reported and left out, so the rest is still checked.
     `preview_url` serves the feed and its media from another address (see load_show).
+    `stats`: the top-level files' stats, if the caller has just read them (see Listing).
     """
     network = network or Network()
     cache = cache or BuildCache(None)
@@ -115,7 +117,7 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     if not folder.is_dir():
         findings.add("SHOW-MISSING", folder.as_posix(), None, "no such folder (check --episodes)")
         return None
-    listing = Listing(folder)
+    listing = Listing(folder, stats)
     early = start_probing(listing, cache, network)
     show = load_show(folder, findings, preview_url)
     records: dict[str, Record] = {}
@@ -186,8 +188,13 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     pages = render_pages(show, published, findings, records)
     xml = pages[-1][1]
     log.done(f"rendered {len(published)} items ({sum(len(p) for _, p in pages)} bytes)")
+    by_guid = {item.episode.guid: records[item.episode.source] for item in published
+               if item.episode.source in records}
+    known = {guid: record.feed_checked for guid, record in by_guid.items() if record.feed_checked is not None}
     for name, page in pages:
-        check_feed(page, str(Path(feed_name).with_name(name)), findings)
+        for guid, found in check_feed(page, str(Path(feed_name).with_name(name)), findings, known).items():
+            if guid in by_guid:
+                by_guid[guid].feed_checked, by_guid[guid].fresh = found, True
     if len(pages) > 1:
         archived = len(published) - (show.max_items or 0)
         findings.add(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from .cache import BuildCache, digest
 from .findings import Aborted, Findings
+from .folder import FileStat
 from .model import MediaRef
 from .options import Network, open_cache
 
@@ -34,9 +35,11 @@ class BuildResult:
     new: tuple[str, ...] = ()  # titles of the episodes the previous feed did not have
 
 
-def fingerprint(folder: Path, output: Path, network: Network, options: tuple) -> str | None:
+def fingerprint(folder: Path, output: Path, network: Network, options: tuple,
+                top: dict[str, FileStat] | None = None) -> str | None:
     """A hash of every file in the show folder (name, size, mtime) and the options, or None
-    when the folder cannot be listed. Equal fingerprints mean nothing to rebuild."""
+    when the folder cannot be listed. Equal fingerprints mean nothing to rebuild. `top`
+    receives the stats of the top-level files (the build's listing reuses them)."""
     entries: list[tuple[str, int, int]] = []
 
     def walk(directory: str, prefix: str) -> None:
@@ -49,6 +52,8 @@ def fingerprint(folder: Path, output: Path, network: Network, options: tuple) ->
                 else:
                     stat = entry.stat()
                     entries.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns))
+                    if top is not None and not prefix:
+                        top[entry.name] = FileStat(stat.st_size, stat.st_mtime_ns)
 
     try:
         walk(str(folder), "")
@@ -144,9 +149,10 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     feed = output / FEED_FILE
     kept = f" ({feed.as_posix()} is unchanged)" if feed.exists() else ""
     key = None
+    top: dict[str, FileStat] = {}
     if previous is None:  # with a live feed to guard against, always compare it
         preview = (preview_url,) if preview_url else ()
-        key = fingerprint(folder, output, network, (sorted(allow_removal), allow_changes, *preview))
+        key = fingerprint(folder, output, network, (sorted(allow_removal), allow_changes, *preview), top)
         if (result := _unchanged(cache, key, feed, now, findings)) is not None:
             return result
     from .assemble import assemble, remember_records  # the whole pipeline: imported only when there is work to do
@@ -154,7 +160,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     from .page import PAGE_FILE, show_page
     from .write import write_atomic
 
-    assembled = assemble(folder, now, findings, feed.as_posix(), network, cache, preview_url)
+    assembled = assemble(folder, now, findings, feed.as_posix(), network, cache, preview_url, top or None)
     if assembled is not None and findings.errors:
         remember_records(cache, assembled)  # the work on the episodes without errors is kept
     if assembled is None or findings.errors:
@@ -213,7 +219,8 @@ def publish_media(folder: Path, output: Path, assembled: Assembled) -> tuple[int
     if not show.media_is_local:
         media = []  # media lives on a CDN: the publisher uploads it
     paths = sorted({ref.path for ref in [*media, *site] if ref is not None and ref.path is not None})
-    changed = sum(publish_file(folder / path, output / path) for path in paths)
+    changed = sum(not _linked(folder, output, path) and publish_file(folder / path, output / path)
+                  for path in paths)
     files = list(paths)
     for item in assembled.published:
         if item.chapters and item.chapters_url and item.chapters_url.startswith(show.site_url):
@@ -224,3 +231,12 @@ def publish_media(folder: Path, output: Path, assembled: Assembled) -> tuple[int
                 write_atomic(target, data)
                 changed += 1
     return changed, files
+
+
+def _linked(folder: Path, output: Path, path: str) -> bool:
+    """Whether output/ already has the very file (a hard link to it): the quick answer for
+    the thousands of unchanged media files of a rebuild."""
+    try:
+        return os.path.samestat(os.stat(os.path.join(folder, path)), os.stat(os.path.join(output, path)))
+    except OSError:
+        return False

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import sqlite3
 from dataclasses import asdict
@@ -96,13 +97,13 @@ class BuildCache:
         chapters = tuple(Chapter(**c) for c in facts["chapters"])
         return Probe(MediaInfo(**facts["info"]), facts["note"], chapters, row[3] or ""), key
 
-    def has_media(self, path: Path, stat: FileStat | None = None) -> bool:
+    def has_media(self, path: Path | str, stat: FileStat | None = None) -> bool:
         """Whether the cache knows the file as it is (without decoding its facts)."""
         return self._media_row(path, stat)[0] is not None
 
-    def _media_row(self, path: Path, stat: FileStat | None) -> tuple[tuple | None, tuple[int, int] | None]:
+    def _media_row(self, path: Path | str, stat: FileStat | None) -> tuple[tuple | None, tuple[int, int] | None]:
         try:
-            stat = stat or path.stat()
+            stat = stat or os.stat(path)
         except OSError:
             return None, None
         key = (stat.st_size, stat.st_mtime_ns)

@@ -38,7 +38,8 @@ class Findings:
     def add(self, rule: str, path: str, line: int | None, message: str) -> None:
         """Record a finding of `rule`; its level comes from the rule table."""
         # one finding is one line, whatever the quoted value or file name contains
-        message, path = (text.replace("\r", "\\r").replace("\n", "\\n") for text in (message, path))
+        message = message.replace("\r", "\\r").replace("\n", "\\n")
+        path = path.replace("\r", "\\r").replace("\n", "\\n")
         self._items.append(Finding(RULES[rule].level, rule, path, line, message))
 
     def __iter__(self) -> Iterator[Finding]:

@@ -26,7 +26,8 @@ PLAIN, LINKED, OTHER = 0, 1, 2  # a regular file; a symbolic link to a file; any
 class Listing:
     """The entries at the top of the show folder, by name."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, stats: dict[str, FileStat] | None = None) -> None:
+        """`stats`: the files' stats when the caller has just read them (see build.fingerprint)."""
         self.folder = folder
         self.kinds: dict[str, int] = {}
         self._stats: dict[str, FileStat] = {}
@@ -35,6 +36,11 @@ class Listing:
                 for entry in entries:
                     if entry.is_file(follow_symlinks=False):
                         self.kinds[entry.name] = PLAIN
+                        known = stats.get(entry.name) if stats is not None else None
+                        if known is None:  # every file's stat is needed (cache keys): from the entry
+                            result = entry.stat(follow_symlinks=False)
+                            known = FileStat(result.st_size, result.st_mtime_ns)
+                        self._stats[entry.name] = known
                     else:
                         self.kinds[entry.name] = LINKED if entry.is_symlink() and entry.is_file() else OTHER
         except OSError:
@@ -53,11 +59,10 @@ class Listing:
         return self.kinds.get(rel) == PLAIN
 
     def stat(self, rel: str) -> FileStat:
-        """Size and modification time (kept for top-level files); raise OSError if it is gone."""
+        """Size and modification time (read with the listing for top-level files); raise
+        OSError if it is gone."""
         known = self._stats.get(rel)
         if known is None:
             result = os.stat(self.folder / rel)
             known = FileStat(result.st_size, result.st_mtime_ns)
-            if self.kinds.get(rel) == PLAIN:
-                self._stats[rel] = known
         return known

@@ -37,6 +37,7 @@ class Record:
     checked: list[Finding] | None = None  # the per-episode rules (checks/episodes.py)
     xml: bytes | None = None  # the item, rendered by feedgen and our extensions
     rendered: list[Finding] = field(default_factory=list)  # what rendering it found (NOTES-LEN)
+    feed_checked: list[tuple[str, int, str]] | None = None  # the XML rules on the item (checks/feedxml.py)
     page: str | None = None  # its part of the show page (page.py)
     fresh: bool = True
 
@@ -50,7 +51,7 @@ class Record:
     def clear(self, context: str) -> None:
         """Forget the results after parsing: they are made again for `context`."""
         self.context, self.item, self.resolved, self.checked = context, None, None, None
-        self.xml, self.rendered, self.page, self.fresh = None, [], None, True
+        self.xml, self.rendered, self.feed_checked, self.page, self.fresh = None, [], None, None, True
 
 
 Records = Mapping[str, Record]  # by episode source

@@ -144,7 +144,8 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings, reco
             count = len(findings)
             xml = render_item(item, findings)
             if record is not None:
-                record.xml, record.rendered, record.fresh = xml, findings.since(count), True
+                record.xml, record.rendered, record.feed_checked = xml, findings.since(count), None
+                record.fresh = True
         feed.add_entry(_CachedEntry(xml), order="append")
     return feed.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 

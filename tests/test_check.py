@@ -302,6 +302,22 @@ def test_xml_rule_fires(good_xml: str, rule: str) -> None:
     assert rule in {f.rule for f in findings}
 
 
+def test_items_checked_by_an_earlier_build_report_their_findings_again_where_they_now_are(good_xml: str) -> None:
+    broken = good_xml.replace("<pubDate>Fri, 20 Nov 2026", "<pubDate>Mon, 20 Nov 2026", 1)
+    first = Findings()
+    checked = check_feed(broken.encode(), "feed.xml", first)
+    dates = [f for f in first if f.rule == "PUBDATE"]
+    assert len(dates) == 1 and any(found for found in checked.values())
+    # a new item above shifts every line: the findings kept by guid move with their item
+    shifted = broken.replace("<item>", "<item>\n<title>New</title><guid>new</guid><pubDate>Wed, 25 Nov 2026 "
+                             "10:00:00 +0000</pubDate><enclosure url=\"https://example.com/n.mp3\" length=\"1\" "
+                             "type=\"audio/mpeg\"/>\n</item>\n<item>", 1)
+    again = Findings()
+    rechecked = check_feed(shifted.encode(), "feed.xml", again, known=checked)
+    assert list(rechecked) == ["new"]  # only the new item was checked
+    assert [f.line for f in again if f.rule == "PUBDATE"] == [dates[0].line + 3]
+
+
 # -- the rule table ------------------------------------------------------------------------
 
 

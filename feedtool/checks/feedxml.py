@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import date
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -27,13 +28,20 @@ CHANNEL_REQUIRED = ("title", "link", "description", "language", "itunes:image/@h
 ITEM_REQUIRED = ("title", "guid", "pubDate", "enclosure/@url", "enclosure/@length", "enclosure/@type")
 
 
-def check_feed(xml: bytes, source: str, findings: Findings) -> None:
-    """Check the rendered feed; `source` names it in findings (the feed's path)."""
+def check_feed(xml: bytes, source: str, findings: Findings,
+               known: Mapping[str, list[ItemFinding]] | None = None) -> dict[str, list[ItemFinding]]:
+    """Check the rendered feed; `source` names it in findings (the feed's path).
+
+    An item whose guid is in `known` was checked by an earlier build, with the same bytes:
+    its findings, kept as (rule, line within the item, message), are reported again at
+    its place. Returns the findings of the items checked now, in that form, by guid.
+    """
+    checked: dict[str, list[ItemFinding]] = {}
     try:
         root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
         findings.add("XML-WF", source, exc.lineno, f"the feed is not well-formed XML: {exc.msg}")
-        return
+        return checked
     for prefix, uri in NAMESPACES.items():
         if root.nsmap.get(prefix) != uri:
             findings.add(
@@ -43,15 +51,18 @@ def check_feed(xml: bytes, source: str, findings: Findings) -> None:
     channel = root.find("channel")
     if root.tag != "rss" or root.get("version") != "2.0" or channel is None:
         findings.add("RSS-CORE", source, root.sourceline, 'the feed must be <rss version="2.0"><channel>')
-        return
+        return checked
     _required(channel, CHANNEL_REQUIRED, "channel", source, findings)
-    for path in ITEM_REQUIRED:  # one XPath per rule over all items, rather than Python per item
-        for item in channel.xpath(f"item[not(normalize-space({path}))]"):
-            findings.add("ITEM-REQ", source, item.sourceline, f"the item has no {path}")
-    for item in channel.xpath("item[count(enclosure) > 1]"):
-        findings.add("ITEM-REQ", source, item.sourceline, "an item has more than one <enclosure>")
-    for pub_date in channel.xpath("item/pubDate"):
-        _check_date(pub_date, source, findings)
+    for item in channel.iterfind("item"):
+        guid, start = item.findtext("guid") or "", item.sourceline or 0
+        earlier = known.get(guid) if known else None
+        if earlier is not None:
+            for rule, offset, message in earlier:
+                findings.add(rule, source, start + offset, message)
+            continue
+        count = len(findings)
+        _check_item(item, source, findings)
+        checked[guid] = [(rule, (line or start) - start, message) for rule, _, line, message in findings.since(count)]
     self_links = channel.xpath("atom:link[@rel='self']/@href", namespaces=NAMESPACES)
     if not self_links or not urlsplit(self_links[0]).scheme.startswith("http"):
         findings.add(
@@ -63,7 +74,21 @@ def check_feed(xml: bytes, source: str, findings: Findings) -> None:
             uuid.UUID(guid)
         except ValueError:
             findings.add("PC-GUID", source, channel.sourceline, f"podcast:guid '{guid}' is not a UUID")
-    _check_whitespace(channel, source, findings)
+    _check_whitespace([channel, *(e for child in channel if child.tag != "item" for e in child.iter())],
+                      source, findings)
+    return checked
+
+
+ItemFinding = tuple[str, int, str]  # (rule, line within the item, message)
+
+
+def _check_item(item: etree._Element, source: str, findings: Findings) -> None:
+    _required(item, ITEM_REQUIRED, "item", source, findings)
+    if len(item.findall("enclosure")) > 1:
+        findings.add("ITEM-REQ", source, item.sourceline, "an item has more than one <enclosure>")
+    for pub_date in item.iterfind("pubDate"):
+        _check_date(pub_date, source, findings)
+    _check_whitespace(item.iter(), source, findings)
 
 
 def _value(parent: etree._Element, path: str) -> str | None:
@@ -118,8 +143,8 @@ _USUAL_DATE = re.compile(
 )
 
 
-def _check_whitespace(channel: etree._Element, source: str, findings: Findings) -> None:
-    for element in channel.iter():
+def _check_whitespace(elements: Iterable[etree._Element], source: str, findings: Findings) -> None:
+    for element in elements:
         values = [element.text] if len(element) == 0 and element.text else []
         values += list(element.attrib.values())
         for value in values:
