@@ -21,6 +21,7 @@ from .media import remote_urls, resolve
 from .model import Episode, Published, Show
 from .options import Network
 from .page import PAGE_VERSION
+from .prerender import prerender
 from .probe import AUDIO_EXTENSIONS, SERIAL_BELOW, Probe, ProbeError, Probing, probe_many
 from .record import Record, Records, context
 from .remote import RemoteCache, probe_all
@@ -119,6 +120,16 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
         return None
     listing = Listing(folder, stats)
     early = start_probing(listing, cache, network)
+    try:
+        return _assemble(listing, early, now, findings, feed_name, network, cache, preview_url, log)
+    finally:
+        if early:
+            early.close()
+
+
+def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: Findings, feed_name: str,
+              network: Network, cache: BuildCache, preview_url: str | None, log: _Stages) -> Assembled | None:
+    folder = listing.folder
     show = load_show(folder, findings, preview_url)
     records: dict[str, Record] = {}
     episodes = load_episodes(folder, show, findings, cache, listing, records)
@@ -185,6 +196,9 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     check_remote_texts(published + scheduled, network, findings)
     check_sources(folder, show, published + scheduled, findings, remote_art, records)
     log.done("checked the show and its episodes")
+    prerender(show, published, records, early.pool if early else None)
+    if early:
+        early.close()  # before the feed's tree is built: the worker's memory counts too
     pages = render_pages(show, published, findings, records)
     xml = pages[-1][1]
     log.done(f"rendered {len(published)} items ({sum(len(p) for _, p in pages)} bytes)")

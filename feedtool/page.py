@@ -163,7 +163,7 @@ def show_page(assembled: Assembled) -> bytes:
         if record is not None and record.page is not None:
             parts.append(record.page)
             continue
-        html = "\n".join(_episode(item, local))
+        html = "\n".join(_episode(item, local, notes.to_html(item.episode.notes)))
         parts.append(html)
         if record is not None:
             record.page, record.fresh = html, True
@@ -185,7 +185,12 @@ def show_page(assembled: Assembled) -> bytes:
 PAGE_VERSION = 1  # bump when an episode's part of the page changes, to invalidate cached parts (records)
 
 
-def _episode(item: Published, local: _Urls) -> list[str]:
+def episode_part(item: Published, show: Show, body: str) -> str:
+    """An episode's part of the page; `body` is its notes as HTML (notes.to_html)."""
+    return "\n".join(_episode(item, _Urls(show), body))
+
+
+def _episode(item: Published, local: _Urls, body: str) -> list[str]:
     episode, media = item.episode, item.media
     assert episode.audio is not None  # published episodes have audio
     date = episode.date
@@ -215,7 +220,7 @@ def _episode(item: Published, local: _Urls) -> list[str]:
         lines.append('<ol class="chapters">')
         lines += [_chapter(chapter) for chapter in shown]
         lines.append("</ol>")
-    if body := notes.to_html(episode.notes):
+    if body:
         lines.append(f'<div class="notes">{body}</div>')
     lines.append("</article>")
     return lines

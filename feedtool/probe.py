@@ -278,6 +278,7 @@ class Probing:
             self.outcomes = self.pool.map(_probe_in_worker, map(str, self.paths), chunksize=chunk)
 
     def results(self, progress: Callable[[int, int], None] | None = None) -> dict[Path, Probe | ProbeError]:
+        """Every probe, in order. The pool stays up for more work until `close()`."""
         outcomes = self.outcomes if self.outcomes is not None else map(_probe_in_worker, map(str, self.paths))
         results: dict[Path, Probe | ProbeError] = {}
         try:
@@ -285,13 +286,22 @@ class Probing:
                 results[path] = ProbeError(*outcome) if isinstance(outcome, tuple) else outcome
                 if progress:
                     progress(done, len(self.paths))
-        finally:
-            if self.pool is not None:
-                self.pool.shutdown()
+        except BaseException:
+            self.close()
+            raise
         return results
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
 
 
 def probe_many(paths: list[Path], jobs: int | None = None,
                progress: Callable[[int, int], None] | None = None) -> dict[Path, Probe | ProbeError]:
     """Probe local files across processes (`jobs`, default: one per CPU)."""
-    return Probing(paths, jobs).results(progress)
+    probing = Probing(paths, jobs)
+    try:
+        return probing.results(progress)
+    finally:
+        probing.close()

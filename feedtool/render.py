@@ -154,26 +154,26 @@ ENTRY_EXTENSIONS = (("itunes", ItunesEntryExtension), ("podcastindex", PodcastIn
                     ("psc", PodloveChaptersEntryExtension))
 
 
-def render_item(item: Published, findings: Findings) -> bytes:
+def render_item(item: Published, findings: Findings, body: str | None = None) -> bytes:
     """One item's XML, rendered by feedgen and our extensions. Items are rendered one by
     one and kept as bytes (not as feedgen entries, which take about four times the
-    memory), and then go into the channel exactly as cached items do."""
+    memory), and then go into the channel exactly as cached items do. `body`: the notes
+    as HTML, if already made (notes.to_html)."""
     entry = FeedEntry()
     for name, extension in ENTRY_EXTENSIONS:
         entry.register_extension(name, extension, atom=False)
-    _add_item(entry, item, findings)
+    _add_item(entry, item, findings, notes.to_html(item.episode.notes) if body is None else body)
     # UTF-8, not lxml's default ASCII, which writes non-ASCII text inside CDATA as character references
     return etree.tostring(entry.rss_entry(), encoding="UTF-8", xml_declaration=False)
 
 
-def _add_item(entry: FeedEntry, item: Published, findings: Findings) -> None:
+def _add_item(entry: FeedEntry, item: Published, findings: Findings, body: str) -> None:
     episode, media = item.episode, item.media
     entry.title(episode.title)
     entry.guid(episode.guid, permalink=False)
     entry.pubDate(episode.date)
     entry.enclosure(episode.audio.url, str(media.length), media.mime)
 
-    body = notes.to_html(episode.notes)
     short = episode.summary or notes.first_paragraph(body) or episode.title
     if len(body.encode()) <= DESCRIPTION_LIMIT:
         description = body or html.escape(short, quote=False)
