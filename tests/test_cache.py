@@ -12,6 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from feedtool import assemble as assemble_module
+from feedtool import prerender
+from feedtool import probe as probe_module
 from feedtool.cli import main
 
 from .conftest import AUDIO, episode
@@ -224,3 +226,33 @@ def test_a_build_from_records_reports_and_writes_what_a_build_doing_the_work_doe
     (folder / "show.yaml").write_text(show)
     renamed = both("--now", "2026-04-01", "--allow-changes")
     assert "repeats the show's name" in renamed.stderr
+
+
+_render_many = prerender._render_many
+RENDERED_HERE: list[int] = []
+
+
+def _counting_render_many(items, show):
+    """prerender._render_many, counting the items rendered in this process (a pool worker
+    counts in its own copy of the list)."""
+    RENDERED_HERE.append(len(items))
+    return _render_many(items, show)
+
+
+def test_items_rendered_half_in_the_probing_pool_are_the_same(make_show, build, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(assemble_module, "SERIAL_BELOW", 4)  # a pool for a small show
+    monkeypatch.setattr(probe_module, "SERIAL_BELOW", 4)
+    monkeypatch.setattr(prerender, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(prerender, "CHUNK", 3)
+    monkeypatch.setattr(prerender, "_render_many", _counting_render_many)
+    RENDERED_HERE.clear()
+    folder = make_show(files(20))
+    serial = build(folder, "--no-cache", "--jobs", "1", output=tmp_path / "serial")
+    assert sum(RENDERED_HERE) == 20
+    RENDERED_HERE.clear()
+    pooled = build(folder, "--jobs", "2", output=tmp_path / "pooled")
+    assert sum(RENDERED_HERE) == 10  # the other half was rendered by the pool's worker
+    assert pooled.exit_code == serial.exit_code == 0, pooled.stderr
+    assert pooled.feed.read_bytes() == serial.feed.read_bytes()
+    assert pooled.stderr.replace("pooled", "serial") == serial.stderr
+    assert (tmp_path / "pooled" / "index.html").read_bytes() == (tmp_path / "serial" / "index.html").read_bytes()
