@@ -132,7 +132,7 @@ class BuildCache:
     def put_media(self, path: Path, key: tuple[int, int], result: Probe) -> None:
         if self.db is None:
             return
-        facts = {"info": vars(result.info), "note": result.note, "chapters": [asdict(c) for c in result.chapters]}
+        facts = {"info": asdict(result.info), "note": result.note, "chapters": [asdict(c) for c in result.chapters]}
         self.db.execute("INSERT OR REPLACE INTO media VALUES (?, ?, ?, ?, ?)",
                         (str(path), *key, json.dumps(facts), result.sample))
 

@@ -48,10 +48,11 @@ class Findings:
     def __len__(self) -> int:
         return len(self._items)
 
-    def since(self, count: int) -> list[tuple[str, str, int | None, str]]:
+    def since(self, count: int) -> tuple[tuple[str, str, int | None, str], ...]:
         """The findings added after the first `count`, as (rule, path, line, message) for a
-        cache to replay (without copying the whole list: it is asked once per episode)."""
-        return [(f.rule, f.path, f.line, f.message) for f in self._items[count:]]
+        cache to replay (without copying the whole list: it is asked once per episode). A
+        tuple: most are empty, and the empty tuple takes no memory of its own."""
+        return tuple((f.rule, f.path, f.line, f.message) for f in self._items[count:]) if count < len(self) else ()
 
     @property
     def errors(self) -> list[Finding]:

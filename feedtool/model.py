@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MediaRef:
     """A media file: `path` (relative to the show folder) when local, and its public URL."""
 
@@ -16,7 +16,7 @@ class MediaRef:
     line: int | None = None  # where the reference was written, for messages
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     """podcast:person: role and group from the Podcast Taxonomy, in lower case."""
 
@@ -27,13 +27,13 @@ class Person:
     img: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Funding:
     url: str
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     name: str
     rel: str | None = None  # subject | creator
@@ -42,19 +42,19 @@ class Location:
     country: str | None = None  # ISO 3166-1 alpha-2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Txt:
     text: str
     purpose: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class License:
     slug: str
     url: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transcript:
     """A transcript file or URL, with its MIME type and language."""
 
@@ -64,7 +64,7 @@ class Transcript:
     rel: str | None = None  # "captions" for timed captions
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chapter:
     start: float  # seconds
     title: str | None = None
@@ -74,7 +74,7 @@ class Chapter:
     line: int | None = None  # where it was written, for messages
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Soundbite:
     start: float
     duration: float
@@ -82,7 +82,7 @@ class Soundbite:
     line: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Show:
     """The channel, from show.yaml."""
 
@@ -118,7 +118,7 @@ class Show:
     pings: tuple[str, ...] = ()  # ping service URLs for `feedtool ping`
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Episode:
     """One episode file: front matter plus show notes."""
 
@@ -150,7 +150,7 @@ class Episode:
     locations: tuple[Location, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MediaInfo:
     """What the feed needs to know about an audio file."""
 
@@ -161,7 +161,7 @@ class MediaInfo:
     codec: str = ""  # a human name for the format: "MP3", "Opus", ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Published:
     """An episode ready for the feed: its audio facts and what was derived from its files."""
 

@@ -158,19 +158,20 @@ def show_page(assembled: Assembled) -> bytes:
         "</header>",
         "<main>",
     ]
+    items: list[bytes] = []  # the parts are UTF-8 already: joined as bytes, the page is not copied twice
     for item in newest_first(assembled.published):
         record = assembled.records.get(item.episode.source)
         if record is not None and record.page is not None:
-            parts.append(record.page)
+            items.append(record.page)
             continue
-        html = "\n".join(_episode(item, local, notes.to_html(item.episode.notes)))
-        parts.append(html)
+        html = episode_part(item, show, notes.to_html(item.episode.notes))
+        items.append(html)
         if record is not None:
             record.page, record.fresh = html, True
-    parts += ["</main>", "<footer>"]
+    ending = ["</main>", "<footer>"]
     if show.copyright:
-        parts.append(f"<p>{escape(show.copyright)}</p>")
-    parts += [
+        ending.append(f"<p>{escape(show.copyright)}</p>")
+    ending += [
         f'<p><a href="{escape(show.feed_url)}">RSS feed</a></p>',
         "</footer>",
         "</div>",
@@ -179,15 +180,15 @@ def show_page(assembled: Assembled) -> bytes:
         "</html>",
         "",
     ]
-    return "\n".join(parts).encode("utf-8")
+    return b"\n".join(["\n".join(parts).encode(), *items, "\n".join(ending).encode()])
 
 
 PAGE_VERSION = 1  # bump when an episode's part of the page changes, to invalidate cached parts (records)
 
 
-def episode_part(item: Published, show: Show, body: str) -> str:
-    """An episode's part of the page; `body` is its notes as HTML (notes.to_html)."""
-    return "\n".join(_episode(item, _Urls(show), body))
+def episode_part(item: Published, show: Show, body: str) -> bytes:
+    """An episode's part of the page (UTF-8); `body` is its notes as HTML (notes.to_html)."""
+    return "\n".join(_episode(item, _Urls(show), body)).encode()
 
 
 def _episode(item: Published, local: _Urls, body: str) -> list[str]:

@@ -16,14 +16,14 @@ from . import notes
 from .findings import Findings
 from .model import Published, Show
 from .page import episode_part
-from .record import Finding, Records
+from .record import Found, Records
 from .render import render_item
 
 PARALLEL_FROM = 200  # items: below this, sending them to another process costs more than it saves
 CHUNK = 250  # items per task for the pool
 
 
-def render_one(item: Published, show: Show) -> tuple[bytes, list[Finding], str]:
+def render_one(item: Published, show: Show) -> tuple[bytes, Found, bytes]:
     """(the item's XML, what rendering it found, its part of the show page)."""
     findings = Findings()
     body = notes.to_html(item.episode.notes)
@@ -31,7 +31,7 @@ def render_one(item: Published, show: Show) -> tuple[bytes, list[Finding], str]:
     return xml, findings.since(0), episode_part(item, show, body)
 
 
-def _render_many(items: Sequence[Published], show: Show) -> list[tuple[bytes, list[Finding], str]]:
+def _render_many(items: Sequence[Published], show: Show) -> list[tuple[bytes, Found, bytes]]:
     return [render_one(item, show) for item in items]
 
 

@@ -12,33 +12,34 @@ reported again where a build doing the work would report them: the output is the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .cache import digest
 from .model import Episode, Published
 
 Finding = tuple[str, str, "int | None", str]  # (rule, path, line, message), as Findings.since gives
+Found = tuple[Finding, ...]
 
 RECORD_VERSION = 1  # bump when what a record holds, or how it is made, changes
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """Filled stage by stage. `fresh` marks a record made or completed in this build (a
     stage that fills in a result sets it), to be stored."""
 
     key: str  # the file's name, size and mtime, show.yaml and the sibling audio names (load.py)
     episode: Episode
-    loaded: list[Finding]  # what parsing found
+    loaded: Found  # what parsing found
     dependencies: list[tuple[str, int, int]]  # (path, size, mtime) of each local file it refers to
     context: str | None = None  # what the results below depend on besides those (see `context`)
     item: Published | None = None  # None: the audio or a file was wrong (see `resolved`)
-    resolved: list[Finding] | None = None  # what resolving found; None: not resolved yet
-    checked: list[Finding] | None = None  # the per-episode rules (checks/episodes.py)
+    resolved: Found | None = None  # what resolving found; None: not resolved yet
+    checked: Found | None = None  # the per-episode rules (checks/episodes.py)
     xml: bytes | None = None  # the item, rendered by feedgen and our extensions
-    rendered: list[Finding] = field(default_factory=list)  # what rendering it found (NOTES-LEN)
-    feed_checked: list[tuple[str, int, str]] | None = None  # the XML rules on the item (checks/feedxml.py)
-    page: str | None = None  # its part of the show page (page.py)
+    rendered: Found = ()  # what rendering it found (NOTES-LEN)
+    feed_checked: tuple[tuple[str, int, str], ...] | None = None  # the XML rules on the item (checks/feedxml.py)
+    page: bytes | None = None  # its part of the show page, UTF-8 (page.py)
     fresh: bool = True
 
     def reuse(self, context: str) -> bool:
@@ -51,7 +52,7 @@ class Record:
     def clear(self, context: str) -> None:
         """Forget the results after parsing: they are made again for `context`."""
         self.context, self.item, self.resolved, self.checked = context, None, None, None
-        self.xml, self.rendered, self.feed_checked, self.page, self.fresh = None, [], None, None, True
+        self.xml, self.rendered, self.feed_checked, self.page, self.fresh = None, (), None, None, True
 
 
 Records = Mapping[str, Record]  # by episode source

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -29,14 +29,14 @@ ITEM_REQUIRED = ("title", "guid", "pubDate", "enclosure/@url", "enclosure/@lengt
 
 
 def check_feed(xml: bytes, source: str, findings: Findings,
-               known: Mapping[str, list[ItemFinding]] | None = None) -> dict[str, list[ItemFinding]]:
+               known: Mapping[str, Sequence[ItemFinding]] | None = None) -> dict[str, tuple[ItemFinding, ...]]:
     """Check the rendered feed; `source` names it in findings (the feed's path).
 
     An item whose guid is in `known` was checked by an earlier build, with the same bytes:
     its findings, kept as (rule, line within the item, message), are reported again at
     its place. Returns the findings of the items checked now, in that form, by guid.
     """
-    checked: dict[str, list[ItemFinding]] = {}
+    checked: dict[str, tuple[ItemFinding, ...]] = {}
     try:
         root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
@@ -62,7 +62,8 @@ def check_feed(xml: bytes, source: str, findings: Findings,
             continue
         count = len(findings)
         _check_item(item, source, findings)
-        checked[guid] = [(rule, (line or start) - start, message) for rule, _, line, message in findings.since(count)]
+        found = findings.since(count)
+        checked[guid] = tuple((rule, (line or start) - start, message) for rule, _, line, message in found)
     self_links = channel.xpath("atom:link[@rel='self']/@href", namespaces=NAMESPACES)
     if not self_links or not urlsplit(self_links[0]).scheme.startswith("http"):
         findings.add(
