@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,6 +95,22 @@ def count(findings: Findings, level: Level) -> int:
     return sum(1 for f in findings if f.level is level)
 
 
+@contextlib.contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one build or check. A build makes
+    hundreds of thousands of objects that live until it ends and form no cycles to
+    collect; the collector would walk them over and over (about a quarter of a build's
+    time at 10,000 episodes). Plain reference counting still frees everything else, and
+    the collector is on again afterwards (for `serve`, which builds again and again)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 @click.group()
 @click.version_option(package_name="feedtool", prog_name="feedtool")
 def main() -> None:
@@ -136,7 +155,8 @@ def build_command(
     net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet, resolve_redirects, output, verbose)
     result = None
     try:
-        result = build(folder, output, now, findings, previous, frozenset(allow_removal), allow_changes, net)
+        with cycle_collection_paused():
+            result = build(folder, output, now, findings, previous, frozenset(allow_removal), allow_changes, net)
     finally:
         echo_findings(findings, quiet)
         if github_summary or os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -170,9 +190,10 @@ def check_command(folder: Path, strict: bool, fmt: str, online: bool, now: datet
     net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet, verbose=verbose)
     cache = open_cache(net, findings)
     try:
-        assembled = assemble(folder, now, findings, "feed.xml", net, cache)
-        if assembled is not None:
-            remember_records(cache, assembled)
+        with cycle_collection_paused():
+            assembled = assemble(folder, now, findings, "feed.xml", net, cache)
+            if assembled is not None:
+                remember_records(cache, assembled)
     finally:
         cache.close()
     if online and assembled is not None:

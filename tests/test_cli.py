@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import AUDIO, episode
+from .conftest import AUDIO, SAMPLE, cli, episode
 
 
 def feedtool(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -73,3 +73,25 @@ def test_github_step_summary_tells_what_changed_and_what_failed(make_show, tmp_p
 
     printed = feedtool("build", "--episodes", str(folder), "--output", str(out), "--github-summary")
     assert printed.returncode == 1 and printed.stdout.startswith("## ❌ feedtool build")
+
+
+def test_a_build_pauses_the_cycle_collector_and_turns_it_back_on(tmp_path, monkeypatch) -> None:
+    """Builds run with Python's cyclic collector paused (they make no cycles worth it);
+    afterwards it is on again, for a long-running `serve` or a test process."""
+    import gc
+
+    from feedtool import build as build_module
+
+    seen = []
+    real = build_module.build
+
+    def spying(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "build", spying)
+    assert gc.isenabled()
+    result = cli("build", "--episodes", str(SAMPLE), "--output", str(tmp_path / "out"), "--now", "2026-11-24",
+                 "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert seen == [False] and gc.isenabled()
