@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import mmap
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -258,11 +258,18 @@ def _probe_in_worker(path: str) -> Probe | tuple[str, str]:
 
 
 SERIAL_BELOW = 48  # files: under this, starting a process pool costs more than it saves
+CHUNK = 32  # files per task: small enough for the main process to take over the last ones
+
+
+def _probe_chunk(paths: list[str]) -> list[Probe | tuple[str, str]]:
+    return [_probe_in_worker(path) for path in paths]
 
 
 class Probing:
     """Probes of local files, started now in a process pool and collected later, so that
-    the main process can read the episodes meanwhile. Small batches run in-process."""
+    the main process can read the episodes meanwhile. When it comes to collect them, the
+    main process probes the chunks no worker has started yet, from the end, rather than
+    wait. Small batches run in-process."""
 
     def __init__(self, paths: list[Path], jobs: int | None = None, background: bool = False) -> None:
         """`background`: the main process has other work meanwhile, so leave it one CPU."""
@@ -271,25 +278,48 @@ class Probing:
         if background:
             jobs = max(1, jobs - 1)
         self.pool: ProcessPoolExecutor | None = None
-        self.outcomes: Iterator | None = None
+        self.chunks: list[list[str]] = []
+        self.futures: list[Future] = []
         if (jobs > 1 or background) and len(self.paths) >= SERIAL_BELOW:
             self.pool = ProcessPoolExecutor(max_workers=jobs)
-            chunk = max(1, len(self.paths) // (jobs * 8))
-            self.outcomes = self.pool.map(_probe_in_worker, map(str, self.paths), chunksize=chunk)
+            names = [str(path) for path in self.paths]
+            self.chunks = [names[start:start + CHUNK] for start in range(0, len(names), CHUNK)]
+            self.futures = [self.pool.submit(_probe_chunk, chunk) for chunk in self.chunks]
 
     def results(self, progress: Callable[[int, int], None] | None = None) -> dict[Path, Probe | ProbeError]:
         """Every probe, in order. The pool stays up for more work until `close()`."""
-        outcomes = self.outcomes if self.outcomes is not None else map(_probe_in_worker, map(str, self.paths))
-        results: dict[Path, Probe | ProbeError] = {}
-        try:
-            for done, (path, outcome) in enumerate(zip(self.paths, outcomes, strict=True), 1):
-                results[path] = ProbeError(*outcome) if isinstance(outcome, tuple) else outcome
+        if self.pool is None:
+            outcomes = []
+            for done, path in enumerate(self.paths, 1):
+                outcomes.append(_probe_in_worker(str(path)))
                 if progress:
                     progress(done, len(self.paths))
+        else:
+            outcomes = self._collect(progress)
+        return {path: ProbeError(*outcome) if isinstance(outcome, tuple) else outcome
+                for path, outcome in zip(self.paths, outcomes, strict=True)}
+
+    def _collect(self, progress: Callable[[int, int], None] | None) -> list:
+        done: dict[int, list] = {}
+        count = 0
+        try:
+            for index in reversed(range(len(self.futures))):  # what no worker has started: here
+                if not self.futures[index].cancel():
+                    break
+                done[index] = _probe_chunk(self.chunks[index])
+                count += len(done[index])
+                if progress:
+                    progress(count, len(self.paths))
+            for index, future in enumerate(self.futures):
+                if index not in done:
+                    done[index] = future.result()
+                    count += len(done[index])
+                    if progress:
+                        progress(count, len(self.paths))
         except BaseException:
             self.close()
             raise
-        return results
+        return [outcome for index in range(len(self.chunks)) for outcome in done[index]]
 
     def close(self) -> None:
         if self.pool is not None:
