@@ -44,7 +44,7 @@ def fingerprint(folder: Path, output: Path, network: Network, options: tuple,
 
     def walk(directory: str, prefix: str) -> None:
         with os.scandir(directory) as scan:
-            for entry in sorted(scan, key=lambda e: e.name):
+            for entry in scan:
                 if entry.name.startswith("."):
                     continue
                 if entry.is_dir():
@@ -59,6 +59,7 @@ def fingerprint(folder: Path, output: Path, network: Network, options: tuple,
         walk(str(folder), "")
     except OSError:
         return None
+    entries.sort()  # the order of a directory listing is not defined
     return digest(BUILD_VERSION, str(output.resolve()), network.resolve_redirects, options, entries)
 
 
@@ -107,8 +108,10 @@ def _unchanged(cache: BuildCache, key: str | None, feed: Path, now: datetime, fi
         return None
     if last["valid_from"] and now < datetime.fromisoformat(last["valid_from"]):
         return None
-    site = feed.parent
-    if not all(os.path.exists(site / name) for name in last["files"]):  # someone cleaned output/
+    site = str(feed.parent)
+    present = set(os.listdir(site))
+    if not all(name in present if "/" not in name else os.path.exists(os.path.join(site, name))
+               for name in last["files"]):  # someone cleaned output/
         return None
     for finding in last["findings"]:
         findings.add(*finding)
