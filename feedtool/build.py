@@ -210,7 +210,7 @@ def publish_media(folder: Path, output: Path, assembled: Assembled) -> tuple[int
     the output-relative paths of them all."""
     from . import chapters
     from .media import chapters_path
-    from .write import publish_file, write_atomic
+    from .write import write_atomic
 
     show = assembled.show
     media: list[MediaRef | None] = [show.image]
@@ -222,8 +222,7 @@ def publish_media(folder: Path, output: Path, assembled: Assembled) -> tuple[int
     if not show.media_is_local:
         media = []  # media lives on a CDN: the publisher uploads it
     paths = sorted({ref.path for ref in [*media, *site] if ref is not None and ref.path is not None})
-    changed = sum(not _linked(folder, output, path) and publish_file(folder / path, output / path)
-                  for path in paths)
+    changed = sum(_publish(folder, output, path) for path in paths)
     files = list(paths)
     for item in assembled.published:
         if item.chapters and item.chapters_url and item.chapters_url.startswith(show.site_url):
@@ -236,10 +235,23 @@ def publish_media(folder: Path, output: Path, assembled: Assembled) -> tuple[int
     return changed, files
 
 
-def _linked(folder: Path, output: Path, path: str) -> bool:
-    """Whether output/ already has the very file (a hard link to it): the quick answer for
-    the thousands of unchanged media files of a rebuild."""
+def _publish(folder: Path, output: Path, path: str) -> bool:
+    """Put one file into output/ (see write.publish_file); whether it changed. The usual
+    cases are answered with one or two system calls each, which matters for thousands of
+    media files: a new name linked to the file (a first build), or output/ already
+    having the very file (a rebuild)."""
+    from .write import publish_file
+
+    source, target = os.path.join(folder, path), os.path.join(output, path)
     try:
-        return os.path.samestat(os.stat(os.path.join(folder, path)), os.stat(os.path.join(output, path)))
+        os.link(source, target)  # follows a symbolic link: the file itself gets the new name
+        return True
+    except FileExistsError:
+        try:
+            if os.path.samestat(os.stat(source), os.stat(target)):
+                return False
+        except OSError:
+            pass
     except OSError:
-        return False
+        pass  # no folder for it yet, another file system, links not allowed: the careful way
+    return publish_file(Path(source), Path(target))
