@@ -222,9 +222,7 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
 
 def remember_records(cache: BuildCache, assembled: Assembled) -> None:
     """Store the records made or completed in this build."""
-    fresh = [record for record in assembled.records.values() if record.fresh]
-    for start in range(0, len(fresh), 500):  # in batches: their pickles need not all be in memory
-        cache.put_records(fresh[start:start + 500])
+    cache.put_records(assembled.records)
 
 
 def check_remote_texts(items: list[Published], network: Network, findings: Findings) -> None:

@@ -256,3 +256,25 @@ def test_items_rendered_half_in_the_probing_pool_are_the_same(make_show, build, 
     assert pooled.feed.read_bytes() == serial.feed.read_bytes()
     assert pooled.stderr.replace("pooled", "serial") == serial.stderr
     assert (tmp_path / "pooled" / "index.html").read_bytes() == (tmp_path / "serial" / "index.html").read_bytes()
+
+
+def test_records_are_stored_in_groups_and_leave_with_their_episode(make_show, tmp_path) -> None:
+    import pickle
+
+    from .conftest import cli
+
+    folder = make_show(files(5))
+    assert cli("check", "--episodes", str(folder)).exit_code == 0
+    database = tmp_path / ".feedtool-cache" / "build.sqlite"
+
+    def stored() -> set[str]:
+        db = sqlite3.connect(database)
+        try:
+            return {path for (data,) in db.execute("SELECT data FROM records") for path in pickle.loads(data)}
+        finally:
+            db.close()
+
+    assert {Path(p).name for p in stored()} == {f"{n:03d}-ep.md" for n in range(5)}
+    (folder / "002-ep.md").unlink()
+    assert cli("check", "--episodes", str(folder)).exit_code == 0
+    assert {Path(p).name for p in stored()} == {f"{n:03d}-ep.md" for n in (0, 1, 3, 4)}
