@@ -20,12 +20,11 @@ from .load import load_episodes, load_show
 from .media import remote_urls, resolve
 from .model import Episode, Published, Show
 from .options import Network
-from .page import PAGE_VERSION
 from .prerender import prerender
 from .probe import AUDIO_EXTENSIONS, SERIAL_BELOW, Probe, ProbeError, Probing, probe_many
 from .record import Record, Records, context
 from .remote import RemoteCache, probe_all
-from .render import ITEM_VERSION, render_pages
+from .render import render_pages
 
 
 @dataclass(frozen=True)
@@ -143,9 +142,8 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
     if show is not None and show.image.path is None:
         art.insert(0, show.image.url)
     remote_art = probe_remote_images(art, network.options)
-    versions = (ITEM_VERSION, PAGE_VERSION)
     reused = {e.source for e in live if e.source in records and not network.refresh
-              and records[e.source].reuse(context(e, remote, remote_art, network.resolve_redirects, versions))}
+              and records[e.source].reuse(context(e, remote, remote_art, network.resolve_redirects))}
     local = probe_local(listing, [e for e in live if e.source not in reused], cache, network, early)
     log.done(f"probed {len(local)} local and {len(remote)} remote audio files (unchanged ones from the cache)")
 
@@ -173,7 +171,7 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
             item = resolve(folder, show.site_url if show else "", episode, findings, remote,
                            network.resolve_redirects, local)
             if record is not None:
-                record.clear(context(episode, remote, remote_art, network.resolve_redirects, versions))
+                record.clear(context(episode, remote, remote_art, network.resolve_redirects))
                 record.item, record.resolved = item, findings.since(count)
         if item is None:
             continue

@@ -35,11 +35,14 @@ class Listing:
             with os.scandir(folder) as entries:
                 for entry in entries:
                     if entry.is_file(follow_symlinks=False):
-                        self.kinds[entry.name] = PLAIN
                         known = stats.get(entry.name) if stats is not None else None
                         if known is None:  # every file's stat is needed (cache keys): from the entry
-                            result = entry.stat(follow_symlinks=False)
+                            try:
+                                result = entry.stat(follow_symlinks=False)
+                            except OSError:  # gone since the listing (an editor's temporary file)
+                                continue
                             known = FileStat(result.st_size, result.st_mtime_ns)
+                        self.kinds[entry.name] = PLAIN
                         self._stats[entry.name] = known
                     else:
                         self.kinds[entry.name] = LINKED if entry.is_symlink() and entry.is_file() else OTHER

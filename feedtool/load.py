@@ -25,7 +25,7 @@ from .findings import Findings
 from .folder import Listing
 from .model import Chapter, Episode, MediaRef, Show, Transcript
 from .probe import AUDIO_EXTENSIONS, UNSUPPORTED_AUDIO
-from .record import Record
+from .record import Record, code_version
 from .yamlsource import XML_FORBIDDEN, Node, YAMLSourceError, parse, split_front_matter
 
 SHOW_FILE = "show.yaml"
@@ -368,7 +368,7 @@ def load_episodes(folder: Path, show: Show | None, findings: Findings,
     for path in episode_files(folder, listing):
         siblings = audio_by_stem.get(path.stem, [])
         key = _episode_key(listing, path, show_key, siblings) if cache else None
-        record = cache.record(str(path), key) if cache and key else None
+        record = cache.record(path.as_posix(), key) if cache and key else None  # by source, as stored
         if record is not None and _dependencies(listing, record.episode) == record.dependencies:
             episode = record.episode
             for finding in record.loaded:
@@ -393,10 +393,7 @@ def _episode_key(listing: Listing, path: Path, show_key: str, siblings: list[str
         stat = listing.stat(path.name)
     except OSError:
         return None
-    return digest(EPISODE_CACHE_VERSION, path.name, stat.st_size, stat.st_mtime_ns, show_key, siblings)
-
-
-EPISODE_CACHE_VERSION = 1
+    return digest(code_version(), path.name, stat.st_size, stat.st_mtime_ns, show_key, siblings)
 
 
 def _referenced(episode: Episode) -> list[str]:

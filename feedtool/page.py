@@ -183,7 +183,6 @@ def show_page(assembled: Assembled) -> bytes:
     return b"\n".join(["\n".join(parts).encode(), *items, "\n".join(ending).encode()])
 
 
-PAGE_VERSION = 1  # bump when an episode's part of the page changes, to invalidate cached parts (records)
 
 
 def episode_part(item: Published, show: Show, body: str) -> bytes:

@@ -323,7 +323,7 @@ class Probing:
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown()
+            self.pool.shutdown(cancel_futures=True)  # on an error, what has not started is dropped
             self.pool = None
 
 

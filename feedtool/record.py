@@ -11,16 +11,34 @@ reported again where a build doing the work would report them: the output is the
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from .cache import digest
 from .model import Episode, Published
+from .remote import RemoteProbe
+from .rules import RULES, Level
 
 Finding = tuple[str, str, "int | None", str]  # (rule, path, line, message), as Findings.since gives
 Found = tuple[Finding, ...]
 
-RECORD_VERSION = 1  # bump when what a record holds, or how it is made, changes
+
+
+@functools.cache
+def code_version() -> str:
+    """A hash of feedtool's own files (its code and data). Records hold results of that
+    code (findings of its rules, XML of its rendering, pickles of its classes), so any
+    change to it, an upgrade or an edit, makes them all stale: no version to bump by hand.
+    Reading the package's few hundred KB takes about a millisecond."""
+    package = Path(__file__).parent
+    hasher = hashlib.blake2b(digest_size=16)
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            hasher.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return hasher.hexdigest()
 
 
 @dataclass(slots=True)
@@ -43,8 +61,12 @@ class Record:
     fresh: bool = True
 
     def reuse(self, context: str) -> bool:
-        """Whether the results after parsing still hold; if not, they are cleared."""
-        if self.context == context and self.resolved is not None:
+        """Whether the results after parsing still hold; if not, they are cleared. Results
+        with an error are made again: the cause may lie outside the files (a permission,
+        a read error), so only sound work is reused."""
+        if self.context == context and self.resolved is not None and self.item is not None and not any(
+                RULES[finding[0]].level is Level.ERROR for found in (self.resolved, self.checked or (), self.rendered)
+                for finding in found):
             return True
         self.clear(context)
         return False
@@ -59,13 +81,23 @@ Records = Mapping[str, Record]  # by episode source
 
 
 def context(episode: Episode, remote: Mapping[str, object], remote_art: Mapping[str, object],
-            redirects: bool, versions: tuple[int, ...]) -> str:
+            redirects: bool) -> str:
     """What a record's results depend on besides the parsed episode and its files: the
-    versions of the item and page renderings, the redirect option, and the servers'
-    answers for its remote audio and artwork."""
+    code, the redirect option, and the servers' answers for its remote audio and artwork."""
     urls = [ref.url for ref in (episode.audio, *episode.alternates) if ref is not None and ref.path is None]
     art = episode.image.url if episode.image is not None and episode.image.path is None else None
-    local = f"{RECORD_VERSION}.{'.'.join(map(str, versions))}.{redirects}"
+    local = f"{code_version()}.{redirects}"
     if not urls and art is None:  # the usual case, without hashing
         return local
-    return f"{local}.{digest([remote.get(url) for url in urls], remote_art.get(art) if art else None)}"
+    answers = [_answer(remote.get(url)) for url in urls]
+    return f"{local}.{digest(answers, _answer(remote_art.get(art)) if art else None)}"
+
+
+def _answer(result: object) -> object:
+    """What a server's answer means for the episode: a probe's facts (not how many bytes
+    it took), or an error's rule and message (an exception's repr leaves the rule out)."""
+    if isinstance(result, RemoteProbe):
+        return result.info, result.final_url, result.note, result.estimated
+    if isinstance(result, Exception):
+        return type(result).__name__, getattr(result, "rule", None), str(result)
+    return result

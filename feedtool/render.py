@@ -50,7 +50,6 @@ class _CachedEntry(FeedEntry):
 
 
 _ITEM_PARSER = etree.XMLParser(strip_cdata=False, resolve_entities=False, no_network=True)
-ITEM_VERSION = 2  # bump when an item's rendering changes, to invalidate cached items (records)
 
 
 ARCHIVE_NAME = "feed-archive-{}.xml"

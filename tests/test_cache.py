@@ -278,3 +278,67 @@ def test_records_are_stored_in_groups_and_leave_with_their_episode(make_show, tm
     (folder / "002-ep.md").unlink()
     assert cli("check", "--episodes", str(folder)).exit_code == 0
     assert {Path(p).name for p in stored()} == {f"{n:03d}-ep.md" for n in (0, 1, 3, 4)}
+
+
+def test_a_failure_from_outside_the_files_is_not_kept(make_show, build, tmp_path, monkeypatch) -> None:
+    """An audio file that could not be read (a permission, an I/O error) is read again at
+    the next build, although the file itself did not change."""
+    folder = make_show(files(3))
+    real = probe_module.probe
+
+    def failing(path):
+        if path.name == "001-ep.m4a":
+            raise probe_module.ProbeError("AUDIO-UNREADABLE", "cannot read it: Input/output error")
+        return real(path)
+
+    monkeypatch.setattr(probe_module, "probe", failing)
+    assert build(folder).exit_code == 1
+    monkeypatch.setattr(probe_module, "probe", real)
+    again = build(folder)
+    assert again.exit_code == 0, again.stderr
+    assert again.feed.read_bytes() == build(folder, "--no-cache", output=tmp_path / "cold").feed.read_bytes()
+
+
+def test_a_new_feedtool_does_not_reuse_an_older_ones_records(make_show, build, monkeypatch) -> None:
+    """Records hold what feedtool's code made (findings, XML, pickled classes): a change to
+    the code, an upgrade or an edit, parses and renders every episode again."""
+    from feedtool import load as load_module
+    from feedtool import record as record_module
+
+    folder = make_show(files(4))
+    parsed = []
+    real = load_module._load_episode
+
+    def counting(ctx, path, siblings):
+        parsed.append(path.name)
+        return real(ctx, path, siblings)
+
+    monkeypatch.setattr(load_module, "_load_episode", counting)
+    build(folder)
+    (folder.parent / "output" / "feed.xml").unlink()  # past the "unchanged" shortcut
+    build(folder)
+    assert len(parsed) == 4  # the second build used the records
+    monkeypatch.setattr(load_module, "code_version", lambda: "another feedtool")
+    monkeypatch.setattr(record_module, "code_version", lambda: "another feedtool")
+    (folder.parent / "output" / "feed.xml").unlink()
+    assert build(folder).exit_code == 0
+    assert len(parsed) == 8
+
+
+def test_a_file_gone_between_listing_and_stat_leaves_the_others_listed(make_show, monkeypatch) -> None:
+    import contextlib
+
+    from feedtool import folder as folder_module
+
+    folder = make_show(files(3))
+    (folder / "ghost.md").write_text("an editor's temporary file")
+    real = os.scandir
+
+    def racing(path):
+        entries = sorted(real(path), key=lambda entry: entry.name != "ghost.md")  # the ghost first
+        (folder / "ghost.md").unlink()
+        return contextlib.nullcontext(entries)
+
+    monkeypatch.setattr(folder_module.os, "scandir", racing)
+    listing = folder_module.Listing(folder)
+    assert "ghost.md" not in listing.files() and {"000-ep.md", "001-ep.md", "002-ep.md"} <= set(listing.files())

@@ -334,3 +334,14 @@ def test_every_rule_has_a_test_that_triggers_it() -> None:
     tests = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py"))
     untested = [rule for rule in RULES if not re.search(rf"(?<![\w-]){rule}(?![\w-])", tests)]
     assert untested == []
+
+
+def test_items_sharing_a_guid_are_checked_afresh_not_from_an_earlier_check(good_xml: str) -> None:
+    first = good_xml.index("<item>")
+    end = good_xml.index("</item>", first) + len("</item>")
+    doubled = good_xml[:end] + "\n" + good_xml[first:end] + good_xml[end:]
+    guid = re.search(r"<guid[^>]*>([^<]*)</guid>", good_xml[first:end])[1]
+    findings = Findings()
+    checked = check_feed(doubled.encode(), "feed.xml", findings, known={guid: (("NO-WS", 1, "kept from before"),)})
+    assert "kept from before" not in {f.message for f in findings}
+    assert guid not in checked

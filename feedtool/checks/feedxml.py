@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from email.utils import parsedate_to_datetime
@@ -25,6 +26,7 @@ NAMESPACES = {
 }
 CHANNEL_REQUIRED = ("title", "link", "description", "language", "itunes:image/@href",
                     "itunes:category/@text", "itunes:explicit", "itunes:author")
+ItemFinding = tuple[str, int, str]  # (rule, line within the item, message)
 ITEM_REQUIRED = ("title", "guid", "pubDate", "enclosure/@url", "enclosure/@length", "enclosure/@type")
 
 
@@ -53,9 +55,12 @@ def check_feed(xml: bytes, source: str, findings: Findings,
         findings.add("RSS-CORE", source, root.sourceline, 'the feed must be <rss version="2.0"><channel>')
         return checked
     _required(channel, CHANNEL_REQUIRED, "channel", source, findings)
-    for item in channel.iterfind("item"):
-        guid, start = item.findtext("guid") or "", item.sourceline or 0
-        earlier = known.get(guid) if known else None
+    items = channel.findall("item")
+    guids = [item.findtext("guid") or "" for item in items]
+    shared = {guid for guid, count in Counter(guids).items() if count > 1}  # an error of its own: checked afresh
+    for item, guid in zip(items, guids, strict=True):
+        start = item.sourceline or 0
+        earlier = known.get(guid) if known and guid not in shared else None
         if earlier is not None:
             for rule, offset, message in earlier:
                 findings.add(rule, source, start + offset, message)
@@ -63,7 +68,8 @@ def check_feed(xml: bytes, source: str, findings: Findings,
         count = len(findings)
         _check_item(item, source, findings)
         found = findings.since(count)
-        checked[guid] = tuple((rule, (line or start) - start, message) for rule, _, line, message in found)
+        if guid not in shared:
+            checked[guid] = tuple((rule, (line or start) - start, message) for rule, _, line, message in found)
     self_links = channel.xpath("atom:link[@rel='self']/@href", namespaces=NAMESPACES)
     if not self_links or not urlsplit(self_links[0]).scheme.startswith("http"):
         findings.add(
@@ -78,9 +84,6 @@ def check_feed(xml: bytes, source: str, findings: Findings,
     _check_whitespace([channel, *(e for child in channel if child.tag != "item" for e in child.iter())],
                       source, findings)
     return checked
-
-
-ItemFinding = tuple[str, int, str]  # (rule, line within the item, message)
 
 
 def _check_item(item: etree._Element, source: str, findings: Findings) -> None:
