@@ -113,7 +113,7 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     """
     network = network or Network()
     cache = cache or BuildCache(None)
-    log = _Stages(network.log)
+    log = Stages(network.log)
     if not folder.is_dir():
         findings.add("SHOW-MISSING", folder.as_posix(), None, "no such folder (check --episodes)")
         return None
@@ -127,7 +127,7 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
 
 
 def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: Findings, feed_name: str,
-              network: Network, cache: BuildCache, preview_url: str | None, log: _Stages) -> Assembled | None:
+              network: Network, cache: BuildCache, preview_url: str | None, log: Stages) -> Assembled | None:
     folder = listing.folder
     show = load_show(folder, findings, preview_url)
     records: dict[str, Record] = {}
@@ -246,7 +246,7 @@ def check_remote_texts(items: list[Published], network: Network, findings: Findi
             findings.add(problem.rule, episode.source, ref.line, f"{ref.url}: {problem}")
 
 
-class _Stages:
+class Stages:
     """-v: how long each stage took."""
 
     def __init__(self, log: Callable[[str], None] | None) -> None:

@@ -158,7 +158,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         key = fingerprint(folder, output, network, (sorted(allow_removal), allow_changes, *preview), top)
         if (result := _unchanged(cache, key, feed, now, findings)) is not None:
             return result
-    from .assemble import assemble, remember_records  # the whole pipeline: imported only when there is work to do
+    from .assemble import Stages, assemble, remember_records  # the pipeline: imported only when there is work
     from .guard import guard, read_previous, remember_written
     from .page import PAGE_FILE, show_page
     from .write import write_atomic
@@ -168,9 +168,11 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         remember_records(cache, assembled)  # the work on the episodes without errors is kept
     if assembled is None or findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
+    log = Stages(network.log)
     published = None if preview_url else read_previous(previous, feed, findings, cache)
     if published is not None:
         guard(published, assembled, previous or feed.as_posix(), findings, allow_removal, allow_changes)
+    log.done("compared with the published feed")
     if findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
     try:
@@ -192,9 +194,11 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         where = exc.filename or output
         findings.add("WRITE-FAILED", Path(where).as_posix(), None, f"cannot write: {exc.strerror}")
         raise Aborted(findings, "the feed was not updated") from None
+    log.done(f"wrote {written + (not unchanged)} changed files")
     _remember(cache, key, assembled, assembled.xml, findings, files)
     remember_written(cache, assembled)
     remember_records(cache, assembled)
+    log.done("kept what the build made in the cache")
     new = [item.episode.title for item in assembled.published
            if published is None or item.episode.guid not in published.items]
     return BuildResult(
