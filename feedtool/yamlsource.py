@@ -9,7 +9,7 @@ that every message can point at `path:line`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import yaml
 
@@ -76,7 +76,7 @@ def _explain(exc: yaml.MarkedYAMLError, first_line: int) -> tuple[str, int | Non
     return f"invalid YAML: {problem}{hint}", line
 
 
-def _convert(node: yaml.Node, first_line: int, seen: set[int] | None = None) -> Node:
+def _convert(node: yaml.Node, first_line: int, seen: set[int] | None = None, key_line: int | None = None) -> Node:
     seen = set() if seen is None else seen
     line = node.start_mark.line + first_line
     if id(node) in seen:  # an alias: refused, as it can repeat or nest without end
@@ -84,21 +84,20 @@ def _convert(node: yaml.Node, first_line: int, seen: set[int] | None = None) -> 
     seen.add(id(node))
     if isinstance(node, yaml.ScalarNode):
         # escapes such as "\a" in a quoted scalar can produce characters XML forbids
-        return Node(XML_FORBIDDEN.sub("", node.value), line, quoted=node.style in ("'", '"'))
+        value = XML_FORBIDDEN.sub("", node.value) if not node.value.isprintable() else node.value
+        return Node(value, line, node.style in ("'", '"'), key_line)
     if isinstance(node, yaml.SequenceNode):
-        return Node([_convert(item, first_line, seen) for item in node.value], line)
+        return Node([_convert(item, first_line, seen) for item in node.value], line, False, key_line)
     mapping: dict[str, Node] = {}
     for key_node, value_node in node.value:
-        key_line = key_node.start_mark.line + first_line
+        at = key_node.start_mark.line + first_line
         if not isinstance(key_node, yaml.ScalarNode):
-            raise YAMLSourceError("a key must be plain text", key_line)
+            raise YAMLSourceError("a key must be plain text", at)
         key = key_node.value
         if key in mapping:
-            raise YAMLSourceError(
-                f"key '{key}' appears twice (first on line {mapping[key].key_line})", key_line
-            )
-        mapping[key] = replace(_convert(value_node, first_line, seen), key_line=key_line)
-    return Node(mapping, line)
+            raise YAMLSourceError(f"key '{key}' appears twice (first on line {mapping[key].key_line})", at)
+        mapping[key] = _convert(value_node, first_line, seen, at)
+    return Node(mapping, line, False, key_line)
 
 
 def split_front_matter(text: str) -> tuple[str, str, int]:
