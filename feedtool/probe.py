@@ -8,9 +8,9 @@ off by minutes: for those we count the frames.
 
 from __future__ import annotations
 
-import hashlib
 import mmap
 import os
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -75,16 +75,17 @@ def file_sample(path: Path) -> str:
     """A cheap fingerprint of a file's bytes: its size and its first and last 16 KiB.
 
     A fresh checkout (in CI) gives every file a new modification time; with this, the
-    cache still recognises audio it probed before without reading it whole.
+    cache still recognises audio it probed before without reading it whole. CRC-32s
+    (not a cryptographic hash: this tells edits apart, not attacks) cost a quarter of a
+    BLAKE2 hash, which was a third of a probe's time.
     """
     with open(path, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
-        hasher = hashlib.blake2b(str(size).encode(), digest_size=16)
-        hasher.update(handle.read(SAMPLE_BYTES))
+        first = zlib.crc32(handle.read(SAMPLE_BYTES))
         if size > 2 * SAMPLE_BYTES:
             handle.seek(size - SAMPLE_BYTES)
-        hasher.update(handle.read(SAMPLE_BYTES))
-    return hasher.hexdigest()
+        last = zlib.crc32(handle.read(SAMPLE_BYTES))
+    return f"{size}:{first:08x}:{last:08x}"
 
 
 CODECS = {OggVorbis: "Vorbis", OggOpus: "Opus", FLAC: "FLAC", WAVE: "WAV"}
