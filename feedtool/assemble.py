@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .cache import BuildCache
 from .checks import check_feed, check_sources
-from .checks.artwork import probe_remote_images
+from .checks.artwork import local_art, probe_remote_images
 from .findings import Findings
 from .folder import FileStat, Listing
 from .http import RemoteError, head
@@ -141,9 +141,11 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
     art = [e.image.url for e in live if e.image is not None and e.image.path is None]
     if show is not None and show.image.path is None:
         art.insert(0, show.image.url)
-    remote_art = probe_remote_images(art, network.options)
+    art_facts = probe_remote_images(art, network.options)
+    if show is not None:
+        art_facts.update(local_art(folder, show.image, cache))  # the cover, known from an earlier build
     reused = {e.source for e in live if e.source in records and not network.refresh
-              and records[e.source].reuse(context(e, remote, remote_art, network.resolve_redirects))}
+              and records[e.source].reuse(context(e, remote, art_facts, network.resolve_redirects))}
     local = probe_local(listing, [e for e in live if e.source not in reused], cache, network, early)
     log.done(f"probed {len(local)} local and {len(remote)} remote audio files (unchanged ones from the cache)")
 
@@ -171,7 +173,7 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
             item = resolve(folder, show.site_url if show else "", episode, findings, remote,
                            network.resolve_redirects, local)
             if record is not None:
-                record.clear(context(episode, remote, remote_art, network.resolve_redirects))
+                record.clear(context(episode, remote, art_facts, network.resolve_redirects))
                 record.item, record.resolved = item, findings.since(count)
         if item is None:
             continue
@@ -192,7 +194,7 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
             "reject a feed without episodes",
         )
     check_remote_texts(published + scheduled, network, findings)
-    check_sources(folder, show, published + scheduled, findings, remote_art, records)
+    check_sources(folder, show, published + scheduled, findings, art_facts, records)
     log.done("checked the show and its episodes")
     prerender(show, published, records, early.pool if early else None)
     if early:

@@ -342,3 +342,25 @@ def test_a_file_gone_between_listing_and_stat_leaves_the_others_listed(make_show
     monkeypatch.setattr(folder_module.os, "scandir", racing)
     listing = folder_module.Listing(folder)
     assert "ghost.md" not in listing.files() and {"000-ep.md", "001-ep.md", "002-ep.md"} <= set(listing.files())
+
+
+def test_the_cover_is_read_once_while_it_stays_the_same(make_show, build, monkeypatch) -> None:
+    from feedtool.checks import artwork
+
+    folder = make_show(files(2))
+    opened = []
+    real = artwork.image_facts
+
+    def counting(handle, verify):
+        opened.append(handle)
+        return real(handle, verify)
+
+    monkeypatch.setattr(artwork, "image_facts", counting)
+    build(folder)
+    (folder.parent / "output" / "feed.xml").unlink()  # past the "unchanged" shortcut
+    assert build(folder).exit_code == 0
+    assert len(opened) == 1
+    cover = folder / "cover.png"
+    cover.write_bytes(cover.read_bytes()[:-10])  # damaged: read again, and reported
+    run = build(folder)
+    assert len(opened) == 3 and "IMAGE-TYPE" in run.stderr, run.stderr

@@ -6,18 +6,20 @@ HTTP byte ranges, header only, like remote audio.
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO
-
-from PIL import Image, UnidentifiedImageError
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..findings import Findings
 from ..http import HttpFile, RemoteError, head
 from ..model import MediaRef
 from ..options import NetworkOptions
+
+if TYPE_CHECKING:
+    from ..cache import BuildCache
 
 MIN_SIDE, MAX_SIDE = 1400, 3000
 MAX_BYTES = 512 * 1024  # advised; large art slows directories and apps
@@ -31,6 +33,8 @@ class ArtError(Exception):
 
 def image_facts(handle: BinaryIO | Path, verify: bool) -> tuple[int, int, str, bool]:
     """(width, height, mode, has alpha) of an image; ArtError when it is not a usable image."""
+    from PIL import Image, UnidentifiedImageError  # here: most builds know their artwork already
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow's own warnings (odd TIFF tags…) are not ours to print
@@ -70,6 +74,29 @@ def probe_remote_images(urls: list[str], options: NetworkOptions) -> dict[str, t
         return dict(zip(unique, pool.map(one, unique), strict=True))
 
 
+def local_art(folder: Path, image: MediaRef, cache: BuildCache) -> dict[str, tuple]:
+    """The facts of a local image (as `probe_remote_images` gives them), kept in the cache
+    while the file's size and time stay: the show's cover is checked at every build, and
+    Pillow takes a while to start. Only sound facts are kept; a file that cannot be read
+    is read again next time."""
+    if image.path is None:
+        return {}
+    path = folder / image.path
+    try:
+        stat = path.stat()
+    except OSError:
+        return {}
+    stored = json.loads(cache.get(f"art:{image.path}") or "null")
+    if stored and stored[:2] == [stat.st_size, stat.st_mtime_ns]:
+        return {image.url: tuple(stored[2:])}
+    try:
+        facts = (*image_facts(path, verify=True), stat.st_size)
+    except ArtError:
+        return {}  # check_artwork reads it again and says what is wrong
+    cache.set(f"art:{image.path}", json.dumps([stat.st_size, stat.st_mtime_ns, *facts]))
+    return {image.url: facts}
+
+
 def check_artwork(folder: Path, image: MediaRef, source: str, findings: Findings,
                   remote: Mapping[str, tuple | RemoteError | ArtError] | None = None) -> None:
     """Check one artwork reference: a local file, or a URL probed beforehand."""
@@ -85,12 +112,16 @@ def check_artwork(folder: Path, image: MediaRef, source: str, findings: Findings
     else:
         path = folder / image.path
         shown = path.as_posix()
-        try:
-            width, height, mode, alpha = image_facts(path, verify=True)
-        except ArtError as exc:
-            findings.add(exc.rule, source, image.line, f"image: {shown} {exc}")
-            return
-        size = path.stat().st_size
+        known = (remote or {}).get(image.url)
+        if isinstance(known, tuple):  # read by an earlier build (see local_art)
+            width, height, mode, alpha, size = known
+        else:
+            try:
+                width, height, mode, alpha = image_facts(path, verify=True)
+            except ArtError as exc:
+                findings.add(exc.rule, source, image.line, f"image: {shown} {exc}")
+                return
+            size = path.stat().st_size
     if width != height or not MIN_SIDE <= width <= MAX_SIDE:
         shape = "square" if width == height else "not square"
         findings.add(
