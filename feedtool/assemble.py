@@ -196,7 +196,7 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
     check_remote_texts(published + scheduled, network, findings)
     check_sources(folder, show, published + scheduled, findings, art_facts, records)
     log.done("checked the show and its episodes")
-    prerender(show, published, records, early.pool if early else None)
+    prerender(show, published, records, early.pool if early else None, cache)
     if early:
         early.close()  # before the feed's tree is built: the worker's memory counts too
     pages = render_pages(show, published, findings, records)

@@ -12,6 +12,7 @@ beside the show folder, never in output/.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -37,6 +38,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS media (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, facts TEXT, sample TEXT);
 CREATE TABLE IF NOT EXISTS records (bucket INTEGER PRIMARY KEY, data BLOB);
+CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, html TEXT);
 """
 
 
@@ -46,6 +48,20 @@ def digest(*parts: object) -> str:
     for part in parts:
         hasher.update(repr(part).encode())
         hasher.update(b"\0")
+    return hasher.hexdigest()
+
+
+@functools.cache
+def code_version() -> str:
+    """A hash of feedtool's own files (its code and data). Records hold results of that
+    code (findings of its rules, XML of its rendering, pickles of its classes), so any
+    change to it, an upgrade or an edit, makes them all stale: no version to bump by hand.
+    Reading the package's few hundred KB takes about a millisecond."""
+    package = Path(__file__).parent
+    hasher = hashlib.blake2b(digest_size=16)
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            hasher.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return hasher.hexdigest()
 
 
@@ -59,6 +75,7 @@ class BuildCache:
         self._media: dict[str, tuple] | None = None
         self._records: dict[str, Record] | None = None
         self._buckets: dict[int, set[str]] = {}  # the episodes each stored bucket holds
+        self._notes: dict[str, str] | None = None
         if path is None:
             return
         try:
@@ -184,6 +201,20 @@ class BuildCache:
                 self.db.execute("INSERT OR REPLACE INTO records VALUES (?, ?)",
                                 (bucket, pickle.dumps(group, protocol=pickle.HIGHEST_PROTOCOL)))
 
+    # -- rendered show notes -------------------------------------------------------------------
+
+    def notes(self, markdown: str) -> str | None:
+        """Show notes rendered by an earlier build (notes.to_html), by their source text."""
+        if self.db is None:
+            return None
+        if self._notes is None:  # one query for all, rather than one per episode
+            self._notes = dict(self.db.execute("SELECT key, html FROM notes"))
+        return self._notes.get(_notes_key(markdown))
+
+    def put_notes(self, markdown: str, html: str) -> None:
+        if self.db is not None:
+            self.db.execute("INSERT OR REPLACE INTO notes VALUES (?, ?)", (_notes_key(markdown), html))
+
     # -- the last build ----------------------------------------------------------------------
 
     def get(self, name: str) -> str | None:
@@ -204,3 +235,8 @@ class BuildCache:
                 pass  # the cache only saves time
             self.db.close()
             self.db = None
+
+
+def _notes_key(markdown: str) -> str:
+    """Rendering depends on the text and on feedtool (its allowlist, its libraries)."""
+    return hashlib.blake2b(f"{code_version()}\0{markdown}".encode(), digest_size=16).hexdigest()

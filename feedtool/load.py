@@ -19,13 +19,13 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from . import fields as f
 from . import podcast20 as pc20
-from .cache import BuildCache, digest
+from .cache import BuildCache, code_version, digest
 from .fields import Field
 from .findings import Findings
 from .folder import Listing
 from .model import Chapter, Episode, MediaRef, Show, Transcript
 from .probe import AUDIO_EXTENSIONS, UNSUPPORTED_AUDIO
-from .record import Record, code_version
+from .record import Record
 from .yamlsource import XML_FORBIDDEN, Node, YAMLSourceError, parse, split_front_matter
 
 SHOW_FILE = "show.yaml"

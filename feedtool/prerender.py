@@ -3,8 +3,10 @@
 In a cold build this is thousands of items: the worker of the probing pool (idle once
 the audio is probed) renders half of them while this process renders the other half.
 Each episode's notes become HTML once, for both the item and the page (Markdown and
-sanitising are the larger part of rendering). The results go into the episodes'
-records, where `render_feed` and `show_page` take them.
+sanitising are the larger part of rendering), or come from the cache, which keeps
+rendered notes by their text (a change to show.yaml re-renders every item, not every
+episode's notes). The results go into the episodes' records, where `render_feed` and
+`show_page` take them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import Executor
 
 from . import notes
+from .cache import BuildCache
 from .findings import Findings
 from .model import Published, Show
 from .page import episode_part
@@ -20,34 +23,47 @@ from .record import Found, Records
 from .render import render_item
 
 PARALLEL_FROM = 200  # items: below this, sending them to another process costs more than it saves
-CHUNK = 250  # items per task for the pool
+CHUNK = 250  # items per task
+
+Rendered = tuple[bytes, Found, bytes, "str | None"]  # XML, its findings, page part, notes made now
 
 
-def render_one(item: Published, show: Show) -> tuple[bytes, Found, bytes]:
-    """(the item's XML, what rendering it found, its part of the show page)."""
+def render_one(item: Published, show: Show, body: str | None = None) -> Rendered:
+    """(the item's XML, what rendering it found, its part of the show page, its notes as
+    HTML if they were rendered here); `body`: the notes as HTML, if already known."""
     findings = Findings()
-    body = notes.to_html(item.episode.notes)
+    made = notes.to_html(item.episode.notes) if body is None else None
+    body = made if body is None else body
     xml = render_item(item, findings, body)
-    return xml, findings.since(0), episode_part(item, show, body)
+    return xml, findings.since(0), episode_part(item, show, body), made
 
 
-def _render_many(items: Sequence[Published], show: Show) -> list[tuple[bytes, Found, bytes]]:
-    return [render_one(item, show) for item in items]
+def _render_many(work: Sequence[tuple[Published, str | None]], show: Show) -> list[Rendered]:
+    return [render_one(item, show, body) for item, body in work]
 
 
-def prerender(show: Show, items: Sequence[Published], records: Records, pool: Executor | None = None) -> None:
+def prerender(show: Show, items: Sequence[Published], records: Records, pool: Executor | None = None,
+              cache: BuildCache | None = None) -> None:
     """Fill in the XML, findings and page part of every item whose record lacks them."""
     todo = [item for item in items if (record := records.get(item.episode.source)) is not None
             and record.xml is None]
-    if pool is not None and len(todo) >= PARALLEL_FROM:
-        half = len(todo) // 2
-        tasks = [pool.submit(_render_many, todo[start:start + CHUNK], show)
-                 for start in range(half, len(todo), CHUNK)]
-        done = _render_many(todo[:half], show)
-        for task in tasks:
-            done += task.result()
-    else:
-        done = _render_many(todo, show)
-    for item, (xml, found, page) in zip(todo, done, strict=True):
+    work = [(item, cache.notes(item.episode.notes) if cache else None) for item in todo]
+    chunks = [work[start:start + CHUNK] for start in range(0, len(work), CHUNK)]
+    here, there = chunks, []
+    if pool is not None and len(work) >= PARALLEL_FROM:
+        half = len(chunks) // 2
+        here, there = chunks[:half], [(chunk, pool.submit(_render_many, chunk, show)) for chunk in chunks[half:]]
+    for chunk in here:
+        _keep(chunk, _render_many(chunk, show), records, cache)
+    for chunk, task in there:
+        _keep(chunk, task.result(), records, cache)
+
+
+def _keep(work: Sequence[tuple[Published, str | None]], done: list[Rendered], records: Records,
+          cache: BuildCache | None) -> None:
+    """Into the records; notes rendered now into the cache right away (not held until the end)."""
+    for (item, _), (xml, found, page, made) in zip(work, done, strict=True):
         record = records[item.episode.source]
         record.xml, record.rendered, record.page, record.feed_checked, record.fresh = xml, found, page, None, True
+        if made is not None and cache is not None:
+            cache.put_notes(item.episode.notes, made)

@@ -11,13 +11,10 @@ reported again where a build doing the work would report them: the output is the
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-from .cache import digest
+from .cache import code_version, digest
 from .model import Episode, Published
 from .remote import RemoteProbe
 from .rules import RULES, Level
@@ -25,20 +22,6 @@ from .rules import RULES, Level
 Finding = tuple[str, str, "int | None", str]  # (rule, path, line, message), as Findings.since gives
 Found = tuple[Finding, ...]
 
-
-
-@functools.cache
-def code_version() -> str:
-    """A hash of feedtool's own files (its code and data). Records hold results of that
-    code (findings of its rules, XML of its rendering, pickles of its classes), so any
-    change to it, an upgrade or an edit, makes them all stale: no version to bump by hand.
-    Reading the package's few hundred KB takes about a millisecond."""
-    package = Path(__file__).parent
-    hasher = hashlib.blake2b(digest_size=16)
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            hasher.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return hasher.hexdigest()
 
 
 @dataclass(slots=True)
