@@ -37,21 +37,24 @@ class BuildResult:
 
 def fingerprint(folder: Path, output: Path, network: Network, options: tuple,
                 top: dict[str, FileStat] | None = None) -> str | None:
-    """A hash of every file in the show folder (name, size, mtime) and the options, or None
+    """A hash of every file in the show folder (name, size, mtime, link) and the options, or None
     when the folder cannot be listed. Equal fingerprints mean nothing to rebuild. `top`
     receives the stats of the top-level files (the build's listing reuses them)."""
-    entries: list[tuple[str, int, int]] = []
+    entries: list[tuple[str, int, int, bool]] = []
 
     def walk(directory: str, prefix: str) -> None:
         with os.scandir(directory) as scan:
             for entry in scan:
                 if entry.name.startswith("."):
                     continue
+                link = entry.is_symlink()  # a file moved out and linked back keeps size and time
                 if entry.is_dir():
+                    if link:
+                        entries.append((prefix + entry.name + "/", 0, 0, link))
                     walk(entry.path, prefix + entry.name + "/")
                 else:
                     stat = entry.stat()
-                    entries.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns))
+                    entries.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns, link))
                     if top is not None and not prefix:
                         top[entry.name] = FileStat(stat.st_size, stat.st_mtime_ns)
 

@@ -402,13 +402,17 @@ def _referenced(episode: Episode) -> list[str]:
     return sorted({ref.path for ref in refs if ref is not None and ref.path is not None})
 
 
-def _dependencies(listing: Listing, episode: Episode) -> list[tuple[str, int, int]] | None:
-    """(path, size, mtime) of every local file the episode refers to; None if one is gone."""
+def _dependencies(listing: Listing, episode: Episode) -> list[tuple[str, int, int, object]] | None:
+    """(path, size, mtime, where) of every local file the episode refers to; None if one is
+    gone. `where` is what the file is (a regular file or a link, or for a file in a
+    subfolder the real path): a file moved out of the folder and linked back in keeps its
+    size and time, and must be checked again (see local_path)."""
     found = []
     try:
         for rel in _referenced(episode):
             stat = listing.stat(rel)
-            found.append((rel, stat.st_size, stat.st_mtime_ns))
+            where = listing.kinds.get(rel) if "/" not in rel else os.path.realpath(listing.folder / rel)
+            found.append((rel, stat.st_size, stat.st_mtime_ns, where))
     except OSError:
         return None
     return found

@@ -32,7 +32,7 @@ class Record:
     key: str  # the file's name, size and mtime, show.yaml and the sibling audio names (load.py)
     episode: Episode
     loaded: Found  # what parsing found
-    dependencies: list[tuple[str, int, int]]  # (path, size, mtime) of each local file it refers to
+    dependencies: list[tuple[str, int, int, object]]  # (path, size, mtime, kind) of each local file it refers to
     context: str | None = None  # what the results below depend on besides those (see `context`)
     item: Published | None = None  # None: the audio or a file was wrong (see `resolved`)
     resolved: Found | None = None  # what resolving found; None: not resolved yet

@@ -389,3 +389,15 @@ def test_show_notes_are_rendered_once_for_their_text(make_show, build, monkeypat
     seen.clear()
     assert build(folder, "--allow-changes").exit_code == 0
     assert [text for text in seen if "Notes for" in text] == []
+
+
+def test_audio_moved_out_of_the_folder_and_linked_back_is_refused_as_before(make_show, build, tmp_path) -> None:
+    folder = make_show(files(2))
+    assert build(folder).exit_code == 0
+    outside = tmp_path / "elsewhere.mp3"
+    (folder / "000-ep.mp3").rename(outside)  # the same size and time
+    (folder / "000-ep.mp3").symlink_to(outside)
+    cold = build(folder, "--no-cache", output=tmp_path / "cold")
+    warm = build(folder)
+    assert cold.exit_code == warm.exit_code == 1
+    assert "PATH-OUTSIDE" in warm.stderr and "PATH-OUTSIDE" in cold.stderr
