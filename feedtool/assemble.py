@@ -202,13 +202,7 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
     pages = render_pages(show, published, findings, records)
     xml = pages[-1][1]
     log.done(f"rendered {len(published)} items ({sum(len(p) for _, p in pages)} bytes)")
-    by_guid = {item.episode.guid: records[item.episode.source] for item in published
-               if item.episode.source in records}
-    known = {guid: record.feed_checked for guid, record in by_guid.items() if record.feed_checked is not None}
-    for name, page in pages:
-        for guid, found in check_feed(page, str(Path(feed_name).with_name(name)), findings, known).items():
-            if guid in by_guid:
-                by_guid[guid].feed_checked, by_guid[guid].fresh = found, True
+    _check_pages(pages, feed_name, published, records, findings)
     if len(pages) > 1:
         archived = len(published) - (show.max_items or 0)
         findings.add(
@@ -218,6 +212,19 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
         )
     log.done("checked the feed")
     return Assembled(show, published, scheduled, drafts, removed, xml, tuple(pages), records)
+
+
+def _check_pages(pages: list[tuple[str, bytes]], feed_name: str, published: list[Published], records: Records,
+                 findings: Findings) -> None:
+    """The XML rules on every page of the feed; items checked by an earlier build are not
+    checked again (their findings are in their records, by guid)."""
+    by_guid = {item.episode.guid: records[item.episode.source] for item in published
+               if item.episode.source in records}
+    known = {guid: record.feed_checked for guid, record in by_guid.items() if record.feed_checked is not None}
+    for name, page in pages:
+        for guid, found in check_feed(page, str(Path(feed_name).with_name(name)), findings, known).items():
+            if guid in by_guid:
+                by_guid[guid].feed_checked, by_guid[guid].fresh = found, True
 
 
 def remember_records(cache: BuildCache, assembled: Assembled) -> None:

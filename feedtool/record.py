@@ -23,7 +23,6 @@ Finding = tuple[str, str, "int | None", str]  # (rule, path, line, message), as 
 Found = tuple[Finding, ...]
 
 
-
 @dataclass(slots=True)
 class Record:
     """Filled stage by stage. `fresh` marks a record made or completed in this build (a
