@@ -142,8 +142,6 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
     if show is not None and show.image.path is None:
         art.insert(0, show.image.url)
     art_facts = probe_remote_images(art, network.options)
-    if show is not None:
-        art_facts.update(local_art(folder, show.image, cache))  # the cover, known from an earlier build
     reused = {e.source for e in live if e.source in records and not network.refresh
               and records[e.source].reuse(context(e, remote, art_facts, network.resolve_redirects))}
     local = probe_local(listing, [e for e in live if e.source not in reused], cache, network, early)
@@ -194,7 +192,8 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
             "reject a feed without episodes",
         )
     check_remote_texts(published + scheduled, network, findings)
-    check_sources(folder, show, published + scheduled, findings, art_facts, records)
+    check_sources(folder, show, published + scheduled, findings, art_facts, records,
+                  local_art(folder, show.image, cache))
     log.done("checked the show and its episodes")
     prerender(show, published, records, early.pool if early else None, cache)
     if early:
@@ -227,9 +226,9 @@ def _check_pages(pages: list[tuple[str, bytes]], feed_name: str, published: list
                 by_guid[guid].feed_checked, by_guid[guid].fresh = found, True
 
 
-def remember_records(cache: BuildCache, assembled: Assembled) -> None:
-    """Store the records made or completed in this build."""
-    cache.put_records(assembled.records)
+def remember_records(cache: BuildCache, assembled: Assembled, folder: Path) -> None:
+    """Store the records made or completed in this build of the show in `folder`."""
+    cache.put_records(assembled.records, folder)
 
 
 def check_remote_texts(items: list[Published], network: Network, findings: Findings) -> None:

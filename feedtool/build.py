@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import BuildCache, digest
+from .cache import BuildCache, code_version, digest
 from .findings import Aborted, Findings
 from .folder import FileStat
 from .model import MediaRef
@@ -63,10 +63,7 @@ def fingerprint(folder: Path, output: Path, network: Network, options: tuple,
     except OSError:
         return None
     entries.sort()  # the order of a directory listing is not defined
-    return digest(BUILD_VERSION, str(output.resolve()), network.resolve_redirects, options, entries)
-
-
-BUILD_VERSION = 3  # 3: output/index.html
+    return digest(code_version(), str(output.resolve()), network.resolve_redirects, options, entries)
 
 
 def build(
@@ -168,14 +165,14 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
 
     assembled = assemble(folder, now, findings, feed.as_posix(), network, cache, preview_url, top or None)
     if assembled is not None and findings.errors:
-        remember_records(cache, assembled)  # the work on the episodes without errors is kept
+        remember_records(cache, assembled, folder)  # the work on the episodes without errors is kept
     if assembled is None or findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
     log = Stages(network.log)
     published = None if preview_url else read_previous(previous, feed, findings, cache)
     if published is not None:
         guard(published, assembled, previous or feed.as_posix(), findings, allow_removal, allow_changes)
-    log.done("compared with the published feed")
+        log.done("compared with the published feed")
     if findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
     try:
@@ -200,7 +197,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     log.done(f"wrote {written + (not unchanged)} changed files")
     _remember(cache, key, assembled, assembled.xml, findings, files)
     remember_written(cache, assembled)
-    remember_records(cache, assembled)
+    remember_records(cache, assembled, folder)
     log.done("kept what the build made in the cache")
     new = [item.episode.title for item in assembled.published
            if published is None or item.episode.guid not in published.items]
@@ -250,8 +247,10 @@ def _publish(folder: Path, output: Path, path: str) -> bool:
     from .write import publish_file
 
     source, target = os.path.join(folder, path), os.path.join(output, path)
+    if os.path.islink(source):  # os.link would link the link itself (Python 3.11 on Linux)
+        return publish_file(Path(source), Path(target))
     try:
-        os.link(source, target)  # follows a symbolic link: the file itself gets the new name
+        os.link(source, target)
         return True
     except FileExistsError:
         try:

@@ -1,7 +1,8 @@
 """The build cache: one SQLite file that makes rebuilds cheap.
 
 It keeps media facts (by path, size and mtime), remote probes (by URL, ETag,
-Last-Modified and length), each parsed episode (by its file and the files it refers
+Last-Modified and length), the show cover's facts (by its size and mtime), rendered
+show notes (by their text), each parsed episode (by its file and the files it refers
 to) with what the build made of it (its record: the resolved item, its findings, its
 rendered XML and its part of the show page; see `record.py`), and a fingerprint of the
 whole last build, so that an unchanged show is recognised without reading its audio.
@@ -18,6 +19,7 @@ import json
 import os
 import pickle
 import sqlite3
+import sys
 import zlib
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -53,15 +55,20 @@ def digest(*parts: object) -> str:
 
 @functools.cache
 def code_version() -> str:
-    """A hash of feedtool's own files (its code and data). Records hold results of that
-    code (findings of its rules, XML of its rendering, pickles of its classes), so any
-    change to it, an upgrade or an edit, makes them all stale: no version to bump by hand.
-    Reading the package's few hundred KB takes about a millisecond."""
+    """A hash of feedtool's own files (its code and data) and of the installed packages'
+    names and versions. Records, rendered notes and the last build's fingerprint hold
+    results of that code and of its libraries (findings of its rules, XML from feedgen and
+    lxml, HTML from cmarkgfm and nh3, pickles of its classes), so any change to either, an
+    upgrade or an edit, makes them stale: no version to bump by hand. It takes about a
+    millisecond (the package's few hundred KB, and one listing per site-packages folder)."""
     package = Path(__file__).parent
     hasher = hashlib.blake2b(digest_size=16)
     for path in sorted(package.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             hasher.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    for folder in sys.path:
+        if folder.endswith("site-packages") and os.path.isdir(folder):
+            hasher.update("\n".join(sorted(n for n in os.listdir(folder) if n.endswith(".dist-info"))).encode())
     return hasher.hexdigest()
 
 
@@ -178,20 +185,26 @@ class BuildCache:
             try:
                 group = pickle.loads(data)  # noqa: S301 - our own cache file, beside the show
             except Exception:  # noqa: BLE001 - a group from an older layout is only a miss
-                continue
+                group = {}  # and is rewritten (or dropped) when records are next stored
             self._buckets[bucket] = set(group)
             records.update(group)
         for record in records.values():
             record.fresh = False
         return records
 
-    def put_records(self, current: Mapping[str, Record]) -> None:
-        """Store this build's records (by episode source): the groups that hold a record
-        made or completed in this build, or whose episodes are not the stored ones."""
+    def put_records(self, current: Mapping[str, Record], folder: Path) -> None:
+        """Store the records of the show in `folder` (by episode source): the groups that
+        hold a record made or completed in this build, or whose episodes are not the
+        stored ones. Records of other shows (side by side, sharing this cache) stay."""
         if self.db is None:
             return
+        if self._records is None:
+            self._records = self._load_records()
+        mine = (folder / "_").as_posix()[:-1]  # the sources' prefix ("" for ".")
+        everyone = {path: record for path, record in self._records.items() if not path.startswith(mine)}
+        everyone.update(current)
         groups: dict[int, dict[str, Record]] = {}
-        for path, record in current.items():
+        for path, record in everyone.items():
             groups.setdefault(zlib.crc32(path.encode()) % BUCKETS, {})[path] = record
         for bucket in sorted(set(groups) | set(self._buckets)):
             group = groups.get(bucket, {})
@@ -200,6 +213,9 @@ class BuildCache:
             elif any(record.fresh for record in group.values()) or set(group) != self._buckets.get(bucket):
                 self.db.execute("INSERT OR REPLACE INTO records VALUES (?, ?)",
                                 (bucket, pickle.dumps(group, protocol=pickle.HIGHEST_PROTOCOL)))
+        if self._notes is not None:  # rendered notes no record uses any more go
+            used = {_notes_key(record.episode.notes) for record in everyone.values()}
+            self.db.executemany("DELETE FROM notes WHERE key = ?", [(key,) for key in self._notes if key not in used])
 
     # -- rendered show notes -------------------------------------------------------------------
 

@@ -193,7 +193,7 @@ def check_command(folder: Path, strict: bool, fmt: str, online: bool, now: datet
         with cycle_collection_paused():
             assembled = assemble(folder, now, findings, "feed.xml", net, cache)
             if assembled is not None:
-                remember_records(cache, assembled)
+                remember_records(cache, assembled, folder)
     finally:
         cache.close()
     if online and assembled is not None:

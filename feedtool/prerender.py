@@ -48,15 +48,16 @@ def prerender(show: Show, items: Sequence[Published], records: Records, pool: Ex
     todo = [item for item in items if (record := records.get(item.episode.source)) is not None
             and record.xml is None]
     work = [(item, cache.notes(item.episode.notes) if cache else None) for item in todo]
-    chunks = [work[start:start + CHUNK] for start in range(0, len(work), CHUNK)]
-    here, there = chunks, []
-    if pool is not None and len(work) >= PARALLEL_FROM:
-        half = len(chunks) // 2
-        here, there = chunks[:half], [(chunk, pool.submit(_render_many, chunk, show)) for chunk in chunks[half:]]
-    for chunk in here:
+    mine, theirs = (work[:len(work) // 2], work[len(work) // 2:]) if pool and len(work) >= PARALLEL_FROM else (work, [])
+    there = [(chunk, pool.submit(_render_many, chunk, show)) for chunk in _chunks(theirs)] if pool else []
+    for chunk in _chunks(mine):
         _keep(chunk, _render_many(chunk, show), records, cache)
     for chunk, task in there:
         _keep(chunk, task.result(), records, cache)
+
+
+def _chunks(work: list) -> list[list]:
+    return [work[start:start + CHUNK] for start in range(0, len(work), CHUNK)]
 
 
 def _keep(work: Sequence[tuple[Published, str | None]], done: list[Rendered], records: Records,

@@ -7,6 +7,7 @@ HTTP byte ranges, header only, like remote audio.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -74,32 +75,35 @@ def probe_remote_images(urls: list[str], options: NetworkOptions) -> dict[str, t
         return dict(zip(unique, pool.map(one, unique), strict=True))
 
 
-def local_art(folder: Path, image: MediaRef, cache: BuildCache) -> dict[str, tuple]:
-    """The facts of a local image (as `probe_remote_images` gives them), kept in the cache
+def local_art(folder: Path, image: MediaRef, cache: BuildCache) -> tuple | None:
+    """The facts of a local image (width, height, mode, alpha, bytes), kept in the cache
     while the file's size and time stay: the show's cover is checked at every build, and
-    Pillow takes a while to start. Only sound facts are kept; a file that cannot be read
-    is read again next time."""
+    Pillow takes a while to start. Only sound facts are kept: a file that cannot be read
+    is read again (by check_artwork, which says what is wrong). None for a remote image."""
     if image.path is None:
-        return {}
+        return None
     path = folder / image.path
     try:
         stat = path.stat()
     except OSError:
-        return {}
-    stored = json.loads(cache.get(f"art:{image.path}") or "null")
+        return None
+    key = f"art:{os.path.abspath(path)}"  # shows side by side may share a cache
+    stored = json.loads(cache.get(key) or "null")
     if stored and stored[:2] == [stat.st_size, stat.st_mtime_ns]:
-        return {image.url: tuple(stored[2:])}
+        return tuple(stored[2:])
     try:
         facts = (*image_facts(path, verify=True), stat.st_size)
     except ArtError:
-        return {}  # check_artwork reads it again and says what is wrong
-    cache.set(f"art:{image.path}", json.dumps([stat.st_size, stat.st_mtime_ns, *facts]))
-    return {image.url: facts}
+        return None
+    cache.set(key, json.dumps([stat.st_size, stat.st_mtime_ns, *facts]))
+    return facts
 
 
 def check_artwork(folder: Path, image: MediaRef, source: str, findings: Findings,
-                  remote: Mapping[str, tuple | RemoteError | ArtError] | None = None) -> None:
-    """Check one artwork reference: a local file, or a URL probed beforehand."""
+                  remote: Mapping[str, tuple | RemoteError | ArtError] | None = None,
+                  known: tuple | None = None) -> None:
+    """Check one artwork reference: a local file (its facts `known` when read before, see
+    local_art), or a URL probed beforehand."""
     if image.path is None:
         result = (remote or {}).get(image.url)
         if result is None:
@@ -112,8 +116,7 @@ def check_artwork(folder: Path, image: MediaRef, source: str, findings: Findings
     else:
         path = folder / image.path
         shown = path.as_posix()
-        known = (remote or {}).get(image.url)
-        if isinstance(known, tuple):  # read by an earlier build (see local_art)
+        if known is not None:
             width, height, mode, alpha, size = known
         else:
             try:

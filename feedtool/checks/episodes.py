@@ -24,13 +24,15 @@ _URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 
 
 def check_sources(folder: Path, show: Show, items: Sequence[Published], findings: Findings,
-                  remote_art: Mapping | None = None, records: Records | None = None) -> None:
+                  remote_art: Mapping | None = None, records: Records | None = None,
+                  cover: tuple | None = None) -> None:
     """Run every source rule over the show and the episodes that will be (or are scheduled to be) live.
 
     `remote_art` holds what was read of remote artwork (see `artwork.probe_remote_images`).
     An episode's own rules are not run again when its record (by source) has their findings.
+    `cover`: the facts of the show's local cover, if read before (see artwork.local_art).
     """
-    _check_show(folder, show, findings, remote_art)
+    _check_show(folder, show, findings, remote_art, cover)
     for item in items:
         record = records.get(item.episode.source) if records else None
         if record is not None and record.checked is not None:
@@ -62,7 +64,8 @@ def _check_https(source: str, line: int | None, urls: dict[str, str | None], fin
             findings.add("PC-HTTPS", source, line, f"{key}: {url} is not https; Podcasting 2.0 apps expect https")
 
 
-def _check_show(folder: Path, show: Show, findings: Findings, remote_art: Mapping | None) -> None:
+def _check_show(folder: Path, show: Show, findings: Findings, remote_art: Mapping | None,
+                cover: tuple | None) -> None:
     for fund in show.funding:
         _check_https(show.source, show.lines.get("funding"), {"funding.url": fund.url}, findings)
     for person in show.persons:
@@ -76,7 +79,7 @@ def _check_show(folder: Path, show: Show, findings: Findings, remote_art: Mappin
         )
     for key, value in (("title", show.title), ("author", show.author), ("owner.name", show.owner_name)):
         _too_long(findings, show.source, show.lines.get(key.split(".")[0]), key, value, TEXT_LIMIT)
-    check_artwork(folder, show.image, show.source, findings, remote_art)
+    check_artwork(folder, show.image, show.source, findings, remote_art, cover)
 
 
 def _check_episode(folder: Path, item: Published, findings: Findings, remote_art: Mapping | None) -> None:
