@@ -241,17 +241,17 @@ def publish_media(folder: Path, output: Path, assembled: Assembled) -> tuple[int
 
 def _publish(folder: Path, output: Path, path: str) -> bool:
     """Put one file into output/ (see write.publish_file); whether it changed. The usual
-    cases are answered with one or two system calls each, which matters for thousands of
-    media files: a new name linked to the file (a first build), or output/ already
+    cases are answered with two or three system calls each, which matters for thousands
+    of media files: a new name linked to the file (a first build), or output/ already
     having the very file (a rebuild)."""
     from .write import publish_file
 
     source, target = os.path.join(folder, path), os.path.join(output, path)
-    if os.path.islink(source):  # os.link would link the link itself (Python 3.11 on Linux)
-        return publish_file(Path(source), Path(target))
     try:
         os.link(source, target)
-        return True
+        if not os.path.islink(target):
+            return True
+        os.unlink(target)  # the source is a link, and os.link linked the link itself (Python 3.11)
     except FileExistsError:
         try:
             if os.path.samestat(os.stat(source), os.stat(target)):

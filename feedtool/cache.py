@@ -213,23 +213,30 @@ class BuildCache:
             elif any(record.fresh for record in group.values()) or set(group) != self._buckets.get(bucket):
                 self.db.execute("INSERT OR REPLACE INTO records VALUES (?, ?)",
                                 (bucket, pickle.dumps(group, protocol=pickle.HIGHEST_PROTOCOL)))
-        if self._notes is not None:  # rendered notes no record uses any more go
-            used = {_notes_key(record.episode.notes) for record in everyone.values()}
-            self.db.executemany("DELETE FROM notes WHERE key = ?", [(key,) for key in self._notes if key not in used])
+        if any(record.fresh for record in current.values()):  # rendered notes no record uses any more go
+            used = {record.notes_key for record in everyone.values()}
+            stale = [row for row in self.db.execute("SELECT key FROM notes") if row[0] not in used]
+            self.db.executemany("DELETE FROM notes WHERE key = ?", stale)
 
     # -- rendered show notes -------------------------------------------------------------------
 
-    def notes(self, markdown: str) -> str | None:
-        """Show notes rendered by an earlier build (notes.to_html), by their source text."""
+    def notes(self, key: str) -> str | None:
+        """Show notes rendered by an earlier build (notes.to_html), by `notes_key` of their text."""
         if self.db is None:
             return None
-        if self._notes is None:  # one query for all, rather than one per episode
-            self._notes = dict(self.db.execute("SELECT key, html FROM notes"))
-        return self._notes.get(_notes_key(markdown))
+        if self._notes is not None:
+            return self._notes.get(key)
+        row = self.db.execute("SELECT html FROM notes WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
 
-    def put_notes(self, markdown: str, html: str) -> None:
+    def preload_notes(self) -> None:
+        """Read every rendered note at once, for many lookups."""
+        if self.db is not None and self._notes is None:
+            self._notes = dict(self.db.execute("SELECT key, html FROM notes"))
+
+    def put_notes(self, key: str, html: str) -> None:
         if self.db is not None:
-            self.db.execute("INSERT OR REPLACE INTO notes VALUES (?, ?)", (_notes_key(markdown), html))
+            self.db.execute("INSERT OR REPLACE INTO notes VALUES (?, ?)", (key, html))
 
     # -- the last build ----------------------------------------------------------------------
 
@@ -253,6 +260,6 @@ class BuildCache:
             self.db = None
 
 
-def _notes_key(markdown: str) -> str:
-    """Rendering depends on the text and on feedtool (its allowlist, its libraries)."""
+def notes_key(markdown: str) -> str:
+    """Rendered notes depend on their text and on feedtool (its allowlist, its libraries)."""
     return hashlib.blake2b(f"{code_version()}\0{markdown}".encode(), digest_size=16).hexdigest()

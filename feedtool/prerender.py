@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import Executor
 
 from . import notes
-from .cache import BuildCache
+from .cache import BuildCache, notes_key
 from .findings import Findings
 from .model import Published, Show
 from .page import episode_part
@@ -47,7 +47,12 @@ def prerender(show: Show, items: Sequence[Published], records: Records, pool: Ex
     """Fill in the XML, findings and page part of every item whose record lacks them."""
     todo = [item for item in items if (record := records.get(item.episode.source)) is not None
             and record.xml is None]
-    work = [(item, cache.notes(item.episode.notes) if cache else None) for item in todo]
+    if cache is not None and len(todo) >= PARALLEL_FROM:
+        cache.preload_notes()
+    keys = [notes_key(item.episode.notes) for item in todo]
+    work = [(item, cache.notes(key) if cache else None) for item, key in zip(todo, keys, strict=True)]
+    for item, key in zip(todo, keys, strict=True):
+        records[item.episode.source].notes_key = key
     mine, theirs = (work[:len(work) // 2], work[len(work) // 2:]) if pool and len(work) >= PARALLEL_FROM else (work, [])
     there = [(chunk, pool.submit(_render_many, chunk, show)) for chunk in _chunks(theirs)] if pool else []
     for chunk in _chunks(mine):
@@ -66,5 +71,5 @@ def _keep(work: Sequence[tuple[Published, str | None]], done: list[Rendered], re
     for (item, _), (xml, found, page, made) in zip(work, done, strict=True):
         record = records[item.episode.source]
         record.xml, record.rendered, record.page, record.feed_checked, record.fresh = xml, found, page, None, True
-        if made is not None and cache is not None:
-            cache.put_notes(item.episode.notes, made)
+        if made is not None and cache is not None and record.notes_key is not None:
+            cache.put_notes(record.notes_key, made)

@@ -40,6 +40,7 @@ class Record:
     rendered: Found = ()  # what rendering it found (NOTES-LEN)
     feed_checked: tuple[tuple[str, int, str], ...] | None = None  # the XML rules on the item (checks/feedxml.py)
     page: bytes | None = None  # its part of the show page, UTF-8 (page.py)
+    notes_key: str | None = None  # its rendered notes in the cache (cache.notes_key)
     fresh: bool = True
 
     def reuse(self, context: str) -> bool:
@@ -57,6 +58,7 @@ class Record:
         """Forget the results after parsing: they are made again for `context`."""
         self.context, self.item, self.resolved, self.checked = context, None, None, None
         self.xml, self.rendered, self.feed_checked, self.page, self.fresh = None, (), None, None, True
+        self.notes_key = None
 
 
 Records = Mapping[str, Record]  # by episode source
