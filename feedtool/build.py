@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from .cache import BuildCache, code_version, digest
 from .findings import Aborted, Findings
 from .folder import FileStat
-from .model import MediaRef
 from .options import Network, open_cache
 
 if TYPE_CHECKING:
     from .assemble import Assembled
+    from .model import MediaRef
 
 FEED_FILE = "feed.xml"
 

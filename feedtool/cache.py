@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .folder import FileStat
-from .model import Chapter, MediaInfo
 
 if TYPE_CHECKING:
     from .probe import Probe
@@ -122,6 +121,8 @@ class BuildCache:
         from .probe import Probe
 
         facts = json.loads(row[2])
+        from .model import Chapter, MediaInfo  # here: the "unchanged" shortcut needs no model
+
         chapters = tuple(Chapter(**c) for c in facts["chapters"])
         return Probe(MediaInfo(**facts["info"]), facts["note"], chapters, row[3] or ""), key
 

@@ -10,12 +10,14 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-
-from mutagen.id3 import ID3
-from mutagen.mp4 import MP4Chapters
+from typing import TYPE_CHECKING
 
 from .findings import Findings
 from .model import Chapter
+
+if TYPE_CHECKING:
+    from mutagen.id3 import ID3
+    from mutagen.mp4 import MP4Chapters
 
 JSON_CHAPTERS_TYPE = "application/json+chapters"
 JSON_CHAPTERS_VERSION = "1.2.0"
