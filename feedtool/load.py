@@ -363,7 +363,7 @@ def load_episodes(folder: Path, show: Show | None, findings: Findings,
         stem, suffix = os.path.splitext(name)
         if suffix.lower() in AUDIO_EXTENSIONS or suffix.lower() in UNSUPPORTED_AUDIO:
             audio_by_stem.setdefault(stem, []).append(name)
-    show_key = digest(show)
+    show_key = digest(code_version(), show)  # the same for every episode: hashed once
     episodes = []
     for path in episode_files(folder, listing):
         siblings = audio_by_stem.get(path.stem, [])
@@ -389,11 +389,13 @@ def load_episodes(folder: Path, show: Show | None, findings: Findings,
 
 
 def _episode_key(listing: Listing, path: Path, show_key: str, siblings: list[str]) -> str | None:
+    """What parsing an episode file depends on, as text (compared, not hashed: it is made
+    for every episode at every build)."""
     try:
         stat = listing.stat(path.name)
     except OSError:
         return None
-    return digest(code_version(), path.name, stat.st_size, stat.st_mtime_ns, show_key, siblings)
+    return "\0".join((show_key, path.name, str(stat.st_size), str(stat.st_mtime_ns), *siblings))
 
 
 def _referenced(episode: Episode) -> list[str]:
