@@ -142,8 +142,9 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
     if show is not None and show.image.path is None:
         art.insert(0, show.image.url)
     art_facts = probe_remote_images(art, network.options)
-    reused = {e.source for e in live if e.source in records and not network.refresh
-              and records[e.source].reuse(context(e, remote, art_facts, network.resolve_redirects))}
+    contexts = {e.source: context(e, remote, art_facts, network.resolve_redirects) for e in live}
+    reused = {source for source, wanted_context in contexts.items()  # reuse() clears what it cannot reuse
+              if source in records and not network.refresh and records[source].reuse(wanted_context)}
     local = probe_local(listing, [e for e in live if e.source not in reused], cache, network, early)
     log.done(f"probed {len(local)} local and {len(remote)} remote audio files (unchanged ones from the cache)")
 
@@ -171,7 +172,7 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
             item = resolve(folder, show.site_url if show else "", episode, findings, remote,
                            network.resolve_redirects, local)
             if record is not None:
-                record.clear(context(episode, remote, art_facts, network.resolve_redirects))
+                record.clear(contexts[episode.source])  # with --refresh, reuse() was not asked
                 record.item, record.resolved = item, findings.since(count)
         if item is None:
             continue

@@ -183,8 +183,6 @@ def show_page(assembled: Assembled) -> bytes:
     return b"\n".join(["\n".join(parts).encode(), *items, "\n".join(ending).encode()])
 
 
-
-
 def episode_part(item: Published, show: Show, body: str) -> bytes:
     """An episode's part of the page (UTF-8); `body` is its notes as HTML (notes.to_html)."""
     return "\n".join(_episode(item, _Urls(show), body)).encode()

@@ -87,16 +87,7 @@ def check_feed(xml: bytes, source: str, findings: Findings,
 
 
 def _check_item(item: etree._Element, source: str, findings: Findings) -> None:
-    """The item rules, in one pass over the item's children (thousands of items)."""
-    first: dict[object, etree._Element] = {}
-    for child in item:
-        first.setdefault(child.tag, child)
-    for path in ITEM_REQUIRED:
-        name, _, attribute = path.partition("/@")
-        element = first.get(name)
-        value = None if element is None else element.get(attribute) if attribute else element.text
-        if not value or not value.strip():
-            findings.add("ITEM-REQ", source, item.sourceline, f"the item has no {path}")
+    _required(item, ITEM_REQUIRED, "item", source, findings)
     if sum(1 for child in item if child.tag == "enclosure") > 1:
         findings.add("ITEM-REQ", source, item.sourceline, "an item has more than one <enclosure>")
     for child in item:
@@ -105,23 +96,20 @@ def _check_item(item: etree._Element, source: str, findings: Findings) -> None:
     _check_whitespace(item.iter(), source, findings)
 
 
-def _value(parent: etree._Element, path: str) -> str | None:
-    """The text or attribute at a simple `prefix:child/@attribute` path (faster than XPath for
-    thousands of items)."""
-    element_path, _, attribute = path.partition("/@")
-    if ":" in element_path:
-        prefix, local = element_path.split(":", 1)
-        element_path = f"{{{NAMESPACES[prefix]}}}{local}"
-    element = parent.find(element_path)
-    if element is None:
-        return None
-    return element.get(attribute) if attribute else element.text
-
-
 def _required(parent: etree._Element, paths: tuple[str, ...], what: str, source: str,
               findings: Findings) -> None:
+    """Each `prefix:child/@attribute` path must have a value. The children are looked up by
+    tag in one pass (faster than a find or an XPath per path, for thousands of items)."""
+    first: dict[object, etree._Element] = {}
+    for child in parent:
+        first.setdefault(child.tag, child)
     for path in paths:
-        value = _value(parent, path)
+        name, _, attribute = path.partition("/@")
+        if ":" in name:
+            prefix, local = name.split(":", 1)
+            name = f"{{{NAMESPACES[prefix]}}}{local}"
+        element = first.get(name)
+        value = None if element is None else element.get(attribute) if attribute else element.text
         if not value or not value.strip():
             rule = "APPLE-CH-REQ" if what == "channel" else "ITEM-REQ"
             findings.add(rule, source, parent.sourceline, f"the {what} has no {path}")
