@@ -24,7 +24,7 @@ from .prerender import prerender
 from .probe import AUDIO_EXTENSIONS, SERIAL_BELOW, Probe, ProbeError, Probing, probe_many
 from .record import Record, Records, context
 from .remote import RemoteCache, probe_all
-from .render import render_pages
+from .render import Page, render_pages
 
 
 @dataclass(frozen=True)
@@ -200,8 +200,8 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
     if early:
         early.close()  # before the feed's tree is built: the worker's memory counts too
     pages = render_pages(show, published, findings, records)
-    xml = pages[-1][1]
-    log.done(f"rendered {len(published)} items ({sum(len(p) for _, p in pages)} bytes)")
+    xml = pages[-1].xml
+    log.done(f"rendered {len(published)} items ({sum(len(page.xml) for page in pages)} bytes)")
     _check_pages(pages, feed_name, published, records, findings)
     if len(pages) > 1:
         archived = len(published) - (show.max_items or 0)
@@ -211,18 +211,19 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
             "follow them, but Apple Podcasts and Spotify read only feed.xml and will not list them",
         )
     log.done("checked the feed")
-    return Assembled(show, published, scheduled, drafts, removed, xml, tuple(pages), records)
+    return Assembled(show, published, scheduled, drafts, removed, xml, tuple((p.name, p.xml) for p in pages), records)
 
 
-def _check_pages(pages: list[tuple[str, bytes]], feed_name: str, published: list[Published], records: Records,
+def _check_pages(pages: list[Page], feed_name: str, published: list[Published], records: Records,
                  findings: Findings) -> None:
     """The XML rules on every page of the feed; items checked by an earlier build are not
-    checked again (their findings are in their records, by guid)."""
+    checked (or even parsed) again: their findings are in their records, by guid."""
     by_guid = {item.episode.guid: records[item.episode.source] for item in published
                if item.episode.source in records}
     known = {guid: record.feed_checked for guid, record in by_guid.items() if record.feed_checked is not None}
-    for name, page in pages:
-        for guid, found in check_feed(page, str(Path(feed_name).with_name(name)), findings, known).items():
+    for page in pages:
+        source = str(Path(feed_name).with_name(page.name))
+        for guid, found in check_feed(page.xml, source, findings, known, (page.head, page.items, page.tail)).items():
             if guid in by_guid:
                 by_guid[guid].feed_checked, by_guid[guid].fresh = found, True
 

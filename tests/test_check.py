@@ -318,6 +318,39 @@ def test_items_checked_by_an_earlier_build_report_their_findings_again_where_the
     assert [f.line for f in again if f.rule == "PUBDATE"] == [dates[0].line + 3]
 
 
+def _parts(xml: str) -> tuple[bytes, list[tuple[str, bytes]], bytes]:
+    """A feed as render_feed hands it to check_feed: the channel, (guid, item XML), the rest."""
+    data = xml.encode()
+    starts = [m.start() for m in re.finditer(rb"    <item>", data)]
+    end = data.rindex(b"</item>\n") + len(b"</item>\n")
+    items = [data[a:b] for a, b in zip(starts, [*starts[1:], end], strict=True)]
+    return data[:starts[0]], [(re.search(rb"<guid[^>]*>([^<]*)</guid>", x)[1].decode(), x) for x in items], data[end:]
+
+
+def test_known_items_are_not_parsed_again_and_their_findings_keep_their_lines(good_xml: str) -> None:
+    head, items, tail = _parts(good_xml)
+    assert len(items) >= 2
+    broken = [(guid, x.replace(b"<pubDate>", b"<pubDate>  ", 1) if n == 1 else x) for n, (guid, x) in enumerate(items)]
+    xml = b"".join((head, *(x for _, x in broken), tail))
+    every = Findings()
+    checked = check_feed(xml, "feed.xml", every, parts=(head, broken, tail))
+    assert {f.rule for f in every} >= {"NO-WS", "PUBDATE"}
+    # a new item on top; the known ones are blanked out (even a broken one is not read)
+    new = (b"    <item>\n      <title>New</title>\n      <guid>new</guid>\n      <pubDate>Wed, 25 Nov 2026 10:00:00 "
+           b"+0000</pubDate>\n      <enclosure url=\"https://example.com/n.mp3\" length=\"1\" type=\"audio/mpeg\"/>\n"
+           b"    </item>\n")
+    again_items = [("new", new), *broken]
+    again_xml = b"".join((head, *(x for _, x in again_items), tail))
+    expected = Findings()
+    check_feed(again_xml, "feed.xml", expected)
+    again = Findings()
+    known = {guid: found for guid, found in checked.items() if guid != items[0][0]}
+    unread = [(guid, x.replace(b"</title>", b"</titel>") if guid in known else x) for guid, x in again_items]
+    rechecked = check_feed(again_xml, "feed.xml", again, known=known, parts=(head, unread, tail))
+    assert sorted(rechecked) == sorted(["new", items[0][0]])  # only the items not known were parsed
+    assert [(f.rule, f.line, f.message) for f in again] == [(f.rule, f.line, f.message) for f in expected]
+
+
 # -- the rule table ------------------------------------------------------------------------
 
 

@@ -106,6 +106,19 @@ def test_sample_channel_tags(sample_feed: Path) -> None:
     assert xpath(sample_feed, "/rss/channel/lastBuildDate/text()") == ["Fri, 20 Nov 2026 06:00:00 +0000"]
 
 
+def test_items_are_written_as_lxml_writes_them_in_the_channel(sample_feed: Path, make_show, build) -> None:
+    """Items rendered apart and put in the channel's place must read exactly as if lxml had
+    written the whole tree: same indentation, no namespace declared again in an item."""
+    unicode_show = make_show({"ep.md": episode("Привет 東京", body="É 🎙️ <b>x</b>\n\n- a\n- b"), "ep.mp3": TONE})
+    for feed in (sample_feed, build(unicode_show).feed):
+        written = feed.read_bytes()
+        parser = etree.XMLParser(remove_blank_text=True, strip_cdata=False)
+        tree = etree.ElementTree(etree.fromstring(written, parser))
+        assert etree.tostring(tree, pretty_print=True, encoding="UTF-8", xml_declaration=True) == written
+        assert written.count(b"xmlns:") == written.split(b">", 2)[1].count(b"xmlns:")  # all on <rss>
+        assert written.count(b"<item>") >= 1
+
+
 def test_sample_media_is_copied_into_output(sample_feed: Path) -> None:
     site = sample_feed.parent
     for name in ("cover.png", "001-deserters.mp3", "002-exile-newsroom.m4a",

@@ -31,14 +31,32 @@ ITEM_REQUIRED = ("title", "guid", "pubDate", "enclosure/@url", "enclosure/@lengt
 
 
 def check_feed(xml: bytes, source: str, findings: Findings,
-               known: Mapping[str, Sequence[ItemFinding]] | None = None) -> dict[str, tuple[ItemFinding, ...]]:
+               known: Mapping[str, Sequence[ItemFinding]] | None = None,
+               parts: tuple[bytes, Sequence[tuple[str, bytes]], bytes] | None = None,
+               ) -> dict[str, tuple[ItemFinding, ...]]:
     """Check the rendered feed; `source` names it in findings (the feed's path).
 
     An item whose guid is in `known` was checked by an earlier build, with the same bytes:
     its findings, kept as (rule, line within the item, message), are reported again at
     its place. Returns the findings of the items checked now, in that form, by guid.
+    `parts`: the feed as rendered, (the channel up to its items, the items as (guid, XML),
+    the rest); the known items are then not even parsed (blank lines stand in for them,
+    so that every line number stays), which is most of the work in a rebuild.
     """
     checked: dict[str, tuple[ItemFinding, ...]] = {}
+    plan: list[tuple[str, int, Sequence[ItemFinding] | None]] = []  # (guid, line, known findings)
+    blanked = False
+    if parts is not None and known:
+        blanked, (head, rendered, tail) = True, parts
+        counts = Counter(guid for guid, _ in rendered)
+        line, pieces = head.count(b"\n") + 1, [head]
+        for guid, item_xml in rendered:
+            earlier = known.get(guid) if counts[guid] == 1 else None
+            plan.append((guid, line, earlier))
+            lines = item_xml.count(b"\n")
+            pieces.append(item_xml if earlier is None else b"\n" * lines)
+            line += lines
+        xml = b"".join((*pieces, tail))
     try:
         root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
@@ -55,16 +73,22 @@ def check_feed(xml: bytes, source: str, findings: Findings,
         findings.add("RSS-CORE", source, root.sourceline, 'the feed must be <rss version="2.0"><channel>')
         return checked
     _required(channel, CHANNEL_REQUIRED, "channel", source, findings)
-    items = channel.findall("item")
-    guids = [item.findtext("guid") or "" for item in items]
-    shared = {guid for guid, count in Counter(guids).items() if count > 1}  # an error of its own: checked afresh
-    for item, guid in zip(items, guids, strict=True):
-        start = item.sourceline or 0
-        earlier = known.get(guid) if known and guid not in shared else None
+    items = channel.findall("item")  # without the blanked ones
+    if not blanked:
+        guids = [item.findtext("guid") or "" for item in items]
+        counts = Counter(guids)  # a shared guid is an error of its own: such items are checked afresh
+        plan = [(guid, item.sourceline or 0, known.get(guid) if known and counts[guid] == 1 else None)
+                for item, guid in zip(items, guids, strict=True)]
+    shared = {guid for guid, count in Counter(guid for guid, _, _ in plan).items() if count > 1}
+    parsed = iter(items)
+    for guid, start, earlier in plan:
         if earlier is not None:
             for rule, offset, message in earlier:
                 findings.add(rule, source, start + offset, message)
+            if not blanked:
+                next(parsed)
             continue
+        item = next(parsed)
         count = len(findings)
         _check_item(item, source, findings)
         found = findings.since(count)
