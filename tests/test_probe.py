@@ -43,7 +43,8 @@ def test_vbr_mp3_without_xing_header_is_counted_not_estimated() -> None:
 
 def test_frame_count_agrees_with_xing_header_on_a_cbr_file() -> None:
     info = MP3(AUDIO / "tone.mp3").info
-    assert abs(count_mp3_duration(AUDIO / "tone.mp3", info.frame_offset) - info.length) < 0.1
+    with open(AUDIO / "tone.mp3", "rb") as handle:
+        assert abs(count_mp3_duration(handle, info.frame_offset) - info.length) < 0.1
 
 
 def test_mp3_with_a_header_gets_no_note() -> None:
