@@ -1,4 +1,5 @@
-"""Render the new items, and their parts of the show page, before the feed is assembled.
+"""Render the new items, and their parts of the show page, before the feed is assembled
+(and check each item as it is made: the feed check then looks at the channel only).
 
 In a cold build this is thousands of items: the worker of the probing pool (idle once
 the audio is probed) renders half of them while this process renders the other half.
@@ -16,26 +17,30 @@ from concurrent.futures import Executor
 
 from . import notes
 from .cache import BuildCache, notes_key
+from .checks.feedxml import ItemFinding, check_item
 from .findings import Findings
 from .model import Published, Show
 from .page import episode_part
 from .record import Found, Records
-from .render import render_item
+from .render import CHANNEL_NAMESPACES, in_channel, item_element
 
 PARALLEL_FROM = 200  # items: below this, sending them to another process costs more than it saves
 CHUNK = 250  # items per task
 
-Rendered = tuple[bytes, Found, bytes, "str | None"]  # XML, its findings, page part, notes made now
+# XML, its findings, what the feed check finds in it, page part, notes made now
+Rendered = tuple[bytes, Found, tuple[ItemFinding, ...], bytes, "str | None"]
 
 
 def render_one(item: Published, show: Show, body: str | None = None) -> Rendered:
-    """(the item's XML, what rendering it found, its part of the show page, its notes as
-    HTML if they were rendered here); `body`: the notes as HTML, if already known."""
+    """(the item's XML, what rendering it found, what the feed's item rules find in it, its
+    part of the show page, its notes as HTML if they were rendered here); `body`: the
+    notes as HTML, if already known."""
     findings = Findings()
     made = notes.to_html(item.episode.notes) if body is None else None
     body = made if body is None else body
-    xml = render_item(item, findings, body)
-    return xml, findings.since(0), episode_part(item, show, body), made
+    element = item_element(item, findings, body)
+    xml = in_channel(element)
+    return xml, findings.since(0), check_item(element, xml, CHANNEL_NAMESPACES), episode_part(item, show, body), made
 
 
 def _render_many(work: Sequence[tuple[Published, str | None]], show: Show) -> list[Rendered]:
@@ -68,8 +73,8 @@ def _chunks(work: list) -> list[list]:
 def _keep(work: Sequence[tuple[Published, str | None]], done: list[Rendered], records: Records,
           cache: BuildCache | None) -> None:
     """Into the records; notes rendered now into the cache right away (not held until the end)."""
-    for (item, _), (xml, found, page, made) in zip(work, done, strict=True):
+    for (item, _), (xml, found, checked, page, made) in zip(work, done, strict=True):
         record = records[item.episode.source]
-        record.xml, record.rendered, record.page, record.feed_checked, record.fresh = xml, found, page, None, True
+        record.xml, record.rendered, record.page, record.feed_checked, record.fresh = xml, found, page, checked, True
         if made is not None and cache is not None and record.notes_key is not None:
             cache.put_notes(record.notes_key, made)

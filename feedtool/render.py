@@ -170,16 +170,26 @@ ENTRY_EXTENSIONS = (("itunes", ItunesEntryExtension), ("podcastindex", PodcastIn
 
 
 def render_item(item: Published, findings: Findings, body: str | None = None) -> bytes:
-    """One item's XML, rendered by feedgen and our extensions, exactly as lxml writes it in
-    a feed's channel: indented to its depth there, its namespaces declared by the feed's
-    root. Items are rendered one by one and kept as bytes (not as feedgen entries, which
-    take about four times the memory). `body`: the notes as HTML, if already made."""
+    """One item's XML, rendered by feedgen and our extensions (see `in_channel`). Items are
+    rendered one by one and kept as bytes (not as feedgen entries, which take about four
+    times the memory). `body`: the notes as HTML, if already made."""
+    return in_channel(item_element(item, findings, body))
+
+
+def item_element(item: Published, findings: Findings, body: str | None = None) -> etree._Element:
+    """The item as feedgen and our extensions make it."""
     entry = FeedEntry()
     for name, extension in ENTRY_EXTENSIONS:
         entry.register_extension(name, extension, atom=False)
     _add_item(entry, item, findings, notes.to_html(item.episode.notes) if body is None else body)
+    return entry.rss_entry()
+
+
+def in_channel(element: etree._Element) -> bytes:
+    """An item's bytes exactly as lxml writes them in a feed's channel: indented to its depth
+    there, its namespaces declared by the feed's root."""
     root = etree.Element("rss", nsmap=CHANNEL_NAMESPACES)
-    etree.SubElement(root, "channel").append(entry.rss_entry())
+    etree.SubElement(root, "channel").append(element)
     # UTF-8, not lxml's default ASCII, which writes non-ASCII text inside CDATA as character references
     written = etree.tostring(root, encoding="UTF-8", xml_declaration=False, pretty_print=True)
     return written[written.index(b"<channel>\n") + len(b"<channel>\n") : -len(_CHANNEL_END)]

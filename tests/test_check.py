@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lxml import etree
 from PIL import Image, PngImagePlugin
 
 from feedtool.checks import check_feed
@@ -349,6 +350,23 @@ def test_known_items_are_not_parsed_again_and_their_findings_keep_their_lines(go
     rechecked = check_feed(again_xml, "feed.xml", again, known=known, parts=(head, unread, tail))
     assert sorted(rechecked) == sorted(["new", items[0][0]])  # only the items not known were parsed
     assert [(f.rule, f.line, f.message) for f in again] == [(f.rule, f.line, f.message) for f in expected]
+
+
+def test_an_item_checked_as_it_is_rendered_gets_what_the_feed_check_finds(good_xml: str) -> None:
+    from feedtool.checks.feedxml import check_item
+    from feedtool.render import CHANNEL_NAMESPACES, in_channel
+
+    head, items, tail = _parts(good_xml)
+    broken = [(guid, x.replace(b"<pubDate>", b"<pubDate>  ", 1).replace(b"<title>", b"<title> ", 1) if n == 0 else x)
+              for n, (guid, x) in enumerate(items)]
+    checked = check_feed(b"".join((head, *(x for _, x in broken), tail)), "feed.xml", Findings())
+    assert checked[broken[0][0]] and {rule for rule, _, _ in checked[broken[0][0]]} == {"NO-WS", "PUBDATE"}
+    declared = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in CHANNEL_NAMESPACES.items())
+    fresh = etree.XMLParser(remove_blank_text=True, strip_cdata=False)  # an element as feedgen makes it
+    for guid, xml in broken:
+        element = etree.fromstring(f"<channel {declared}>".encode() + xml + b"</channel>", fresh)[0]
+        assert in_channel(element) == xml
+        assert check_item(element, xml, CHANNEL_NAMESPACES) == checked[guid]
 
 
 # -- the rule table ------------------------------------------------------------------------

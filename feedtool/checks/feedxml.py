@@ -110,6 +110,24 @@ def check_feed(xml: bytes, source: str, findings: Findings,
     return checked
 
 
+def check_item(element: etree._Element, xml: bytes, namespaces: Mapping[str, str]) -> tuple[ItemFinding, ...]:
+    """What `check_feed` will find in one item, in the form it keeps for items it knows:
+    checked as rendered (`element`, whose bytes in the channel are `xml`, with the feed's
+    `namespaces`) when the item is made, in whichever process makes it, rather than in the
+    whole feed afterwards. Only an item with findings is parsed, for their lines."""
+    found = Findings()
+    _check_item(element, "", found)
+    if not len(found):
+        return ()
+    declared = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in namespaces.items())
+    parsed = etree.fromstring(f"<channel {declared}>".encode() + xml + b"</channel>",
+                              etree.XMLParser(resolve_entities=False, no_network=True))[0]
+    found = Findings()
+    _check_item(parsed, "", found)
+    start = parsed.sourceline or 0
+    return tuple((rule, (line or start) - start, message) for rule, _, line, message in found.since(0))
+
+
 def _check_item(item: etree._Element, source: str, findings: Findings) -> None:
     _required(item, ITEM_REQUIRED, "item", source, findings)
     if sum(1 for child in item if child.tag == "enclosure") > 1:
