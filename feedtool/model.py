@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -12,19 +13,22 @@ T = TypeVar("T")
 
 def value(cls: type[T]) -> type[T]:
     """A frozen dataclass with slots (10,000 episodes take about 5 MB less than with a
-    `__dict__` each) that unpickles fast: its state is a tuple, set by a precomputed list
-    of names (dataclasses' own slotted state asks `fields()` for every object, which made
-    reading 10,000 cached episodes twice as slow)."""
+    `__dict__` each) that pickles fast: its state is a tuple, read by one attrgetter and
+    set through the slots' own descriptors (dataclasses' own slotted state asks `fields()`
+    for every object; this halves the time to store or read 10,000 cached episodes)."""
     made = dataclass(frozen=True, slots=True)(cls)
     names = tuple(f.name for f in fields(made))
-    setter: Callable[[object, str, object], None] = object.__setattr__
+    get = attrgetter(*names)
+    setters: tuple[Callable[[object, object], None], ...] = tuple(getattr(made, name).__set__ for name in names)
 
     def __getstate__(self) -> tuple:  # noqa: N807 - the pickle protocol's names
-        return tuple(getattr(self, name) for name in names)
+        return (get(self),) if len(names) == 1 else get(self)
 
     def __setstate__(self, state: tuple) -> None:  # noqa: N807
-        for name, item in zip(names, state, strict=True):
-            setter(self, name, item)
+        if len(state) != len(setters):
+            raise ValueError(f"{made.__name__}: a state of another layout")
+        for setter, item in zip(setters, state):  # noqa: B905 - lengths compared above
+            setter(self, item)
 
     made.__getstate__ = __getstate__  # type: ignore[attr-defined]
     made.__setstate__ = __setstate__  # type: ignore[attr-defined]
