@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,8 +102,8 @@ def _unchanged(cache: BuildCache, key: str | None, feed: Path, now: datetime, fi
     remote = cache.get("build:remote") == "yes"
     if key is None or remote or cache.get("build:key") != key or not feed.is_file():
         return None
-    last = json.loads(cache.get("build:result") or "null")
-    if last is None or hashlib.sha256(feed.read_bytes()).hexdigest() != last["feed_sha256"]:
+    last = cache.get_object("build:result")
+    if not isinstance(last, dict) or hashlib.sha256(feed.read_bytes()).hexdigest() != last["feed_sha256"]:
         return None
     # the same files give the same feed only for a `now` between the newest published
     # episode and the first scheduled one
@@ -146,7 +145,7 @@ def _remember(cache: BuildCache, key: str | None, assembled: Assembled, xml: byt
                     *(t.ref for t in item.episode.transcripts))
         if ref is not None)
     cache.set("build:key", key)
-    cache.set("build:result", json.dumps(result))
+    cache.set_object("build:result", result)
     cache.set("build:remote", "yes" if remote else "no")
 
 

@@ -247,9 +247,24 @@ class BuildCache:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (name,)).fetchone()
         return row[0] if row else None
 
-    def set(self, name: str, value: str) -> None:
+    def set(self, name: str, value: str | bytes) -> None:
         if self.db is not None:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+
+    def get_object(self, name: str) -> object | None:
+        """A value kept with `set_object`; None if there is none, or it cannot be read."""
+        data = self.get(name)
+        if not isinstance(data, bytes):
+            return None
+        try:
+            return pickle.loads(data)  # noqa: S301 - our own cache file, beside the show
+        except Exception:  # noqa: BLE001 - a value from an older layout is only a miss
+            return None
+
+    def set_object(self, name: str, value: object) -> None:
+        """Keep a value of plain types (pickled: for thousands of items, several times faster
+        to write and read than JSON)."""
+        self.set(name, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
     def close(self) -> None:
         if self.db is not None:

@@ -9,7 +9,6 @@ refuses such changes unless the publisher names them.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -102,21 +101,18 @@ def remember_written(cache: BuildCache, assembled: Assembled) -> None:
         cache.set("guard:snapshot", "")
         return
     known = snapshot_of(assembled)
-    cache.set("guard:snapshot", json.dumps({
-        "sha256": hashlib.sha256(assembled.xml).hexdigest(),
-        "feed_url": known.feed_url,
-        "podcast_guid": known.podcast_guid,
-        "items": [(guid, i.title, i.url, i.published.isoformat()) for guid, i in known.items.items()],
-    }))
+    items = [(guid, i.title, i.url, i.published) for guid, i in known.items.items()]
+    cache.set_object("guard:snapshot", (hashlib.sha256(assembled.xml).hexdigest(), known.feed_url,
+                                        known.podcast_guid, items))
 
 
 def _remembered(cache: BuildCache | None, data: bytes) -> Snapshot | None:
     """The snapshot of `data` if it is the feed an earlier build wrote (and remembered)."""
-    stored = json.loads(cache.get("guard:snapshot") or "null") if cache else None
-    if not stored or stored["sha256"] != hashlib.sha256(data).hexdigest():
+    stored = cache.get_object("guard:snapshot") if cache else None
+    if not isinstance(stored, tuple) or stored[0] != hashlib.sha256(data).hexdigest():
         return None
-    items = {guid: PreviousItem(title, url, datetime.fromisoformat(date)) for guid, title, url, date in stored["items"]}
-    return Snapshot(stored["feed_url"], stored["podcast_guid"], items)
+    _, feed_url, podcast_guid, items = stored
+    return Snapshot(feed_url, podcast_guid, {guid: PreviousItem(title, url, date) for guid, title, url, date in items})
 
 
 def read_previous(where: str | None, default: Path, findings: Findings,
