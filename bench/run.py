@@ -128,6 +128,9 @@ def check_durations(feed: Path, truth: dict[str, float]) -> tuple[int, float]:
 
 def bench(n: int, runs: int) -> dict:
     subprocess.run([PYTHON, str(HERE / "make_corpus.py"), str(n)], check=True)
+    # the package's bytecode, as an installed package has it (pip compiles at install time),
+    # even where PYTHONDONTWRITEBYTECODE keeps the builds from writing it
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(HERE.parent / "feedtool")], check=True)
     corpus = HERE / ".corpus" / f"show-{n}"
     show, truth = corpus / "episodes", json.loads((corpus / "truth.json").read_text())
     work = corpus / "work"

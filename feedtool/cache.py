@@ -120,7 +120,12 @@ class BuildCache:
             return None, key
         from .probe import Probe
 
-        facts = json.loads(row[2])
+        if (text := row[2]) is None:  # the facts are read only for the files that need them
+            found = self.db.execute("SELECT facts FROM media WHERE path = ?", (str(path),)).fetchone()
+            if found is None:
+                return None, key
+            text = found[0]
+        facts = json.loads(text)
         from .model import Chapter, MediaInfo  # here: the "unchanged" shortcut needs no model
 
         chapters = tuple(Chapter(**c) for c in facts["chapters"])
@@ -138,9 +143,9 @@ class BuildCache:
         key = (stat.st_size, stat.st_mtime_ns)
         if self.db is None:
             return None, key
-        if self._media is None:  # one query for all, rather than one per file
-            self._media = {row[0]: row[1:] for row in self.db.execute(
-                "SELECT path, size, mtime_ns, facts, sample FROM media")}
+        if self._media is None:  # one query for all, rather than one per file; without the facts,
+            self._media = {row[0]: row[1:] for row in self.db.execute(  # which a rebuild mostly has in records
+                "SELECT path, size, mtime_ns, NULL, sample FROM media")}
         row = self._media.get(str(path))
         if row is None or row[0] != key[0]:
             return None, key

@@ -12,10 +12,10 @@ import mmap
 import os
 import zlib
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import mutagen
 from mutagen.flac import FLAC
@@ -29,6 +29,9 @@ from mutagen.wave import WAVE
 
 from .chapters import id3_chapters, mp4_chapters
 from .model import Chapter, MediaInfo
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 # extension → (mutagen classes to try, MIME type written in the feed)
 AUDIO_TYPES: dict[str, tuple[tuple[type[mutagen.FileType], ...], str]] = {
@@ -304,6 +307,8 @@ class Probing:
         self.chunks: list[list[str]] = []
         self.futures: list[Future] = []
         if (jobs > 1 or background) and len(self.paths) >= SERIAL_BELOW:
+            from concurrent.futures import ProcessPoolExecutor  # with multiprocessing: only when needed
+
             self.pool = ProcessPoolExecutor(max_workers=jobs)
             names = [str(path) for path in self.paths]
             self.chunks = [names[start:start + CHUNK] for start in range(0, len(names), CHUNK)]
