@@ -326,9 +326,14 @@ def load_show(folder: Path, findings: Findings, preview_url: str | None = None) 
 
 def episode_files(folder: Path, listing: Listing | None = None) -> list[Path]:
     """The top-level *.md files of the show folder, except a README."""
-    names = (listing or Listing(folder)).files()
+    return [folder / name for name in episode_names(listing or Listing(folder))]
+
+
+def episode_names(listing: Listing) -> list[str]:
+    """The names of `episode_files` (no Path made per file: a rebuild of 10,000 episodes
+    mostly compares names and stats)."""
     # hidden files include macOS's ._name.md resource forks
-    return [folder / name for name in names
+    return [name for name in listing.files()
             if name.endswith(".md") and name.lower() != "readme.md" and not name.startswith(".")]
 
 
@@ -364,18 +369,19 @@ def load_episodes(folder: Path, show: Show | None, findings: Findings,
         if suffix.lower() in AUDIO_EXTENSIONS or suffix.lower() in UNSUPPORTED_AUDIO:
             audio_by_stem.setdefault(stem, []).append(name)
     show_key = digest(code_version(), show)  # the same for every episode: hashed once
+    prefix = (folder / "_").as_posix()[:-1]  # Path.as_posix() of folder / name, without a Path per name
     episodes = []
-    for path in episode_files(folder, listing):
-        siblings = audio_by_stem.get(path.stem, [])
-        key = _episode_key(listing, path, show_key, siblings) if cache else None
-        record = cache.record(path.as_posix(), key) if cache and key else None  # by source, as stored
+    for name in episode_names(listing):
+        siblings = audio_by_stem.get(name[:-3], [])  # the stem: every name ends with ".md"
+        key = _episode_key(listing, name, show_key, siblings) if cache else None
+        record = cache.record(prefix + name, key) if cache and key else None  # by source, as stored
         if record is not None and _dependencies(listing, record.episode) == record.dependencies:
             episode = record.episode
             for finding in record.loaded:
                 findings.add(*finding)
         else:
             count = len(findings)
-            episode = _load_episode(ctx, path, siblings)
+            episode = _load_episode(ctx, folder / name, siblings)
             dependencies = _dependencies(listing, episode) if key and episode is not None else None
             record = None
             if dependencies is not None:
@@ -388,14 +394,14 @@ def load_episodes(folder: Path, show: Show | None, findings: Findings,
     return episodes
 
 
-def _episode_key(listing: Listing, path: Path, show_key: str, siblings: list[str]) -> str | None:
+def _episode_key(listing: Listing, name: str, show_key: str, siblings: list[str]) -> str | None:
     """What parsing an episode file depends on, as text (compared, not hashed: it is made
     for every episode at every build)."""
     try:
-        stat = listing.stat(path.name)
+        stat = listing.stat(name)
     except OSError:
         return None
-    return "\0".join((show_key, path.name, str(stat.st_size), str(stat.st_mtime_ns), *siblings))
+    return "\0".join((show_key, name, str(stat.st_size), str(stat.st_mtime_ns), *siblings))
 
 
 def _referenced(episode: Episode) -> list[str]:
