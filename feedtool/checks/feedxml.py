@@ -129,27 +129,49 @@ def check_item(element: etree._Element, xml: bytes, namespaces: Mapping[str, str
 
 
 def _check_item(item: etree._Element, source: str, findings: Findings) -> None:
-    _required(item, ITEM_REQUIRED, "item", source, findings)
-    if sum(1 for child in item if child.tag == "enclosure") > 1:
+    first: dict[object, etree._Element] = {}
+    enclosures, dates = 0, []
+    for child in item:  # one pass over the children for every rule (thousands of items)
+        tag = child.tag
+        first.setdefault(tag, child)
+        if tag == "enclosure":
+            enclosures += 1
+        elif tag == "pubDate":
+            dates.append(child)
+    _missing(item, first, _ITEM_PATHS, "item", source, findings)
+    if enclosures > 1:
         findings.add("ITEM-REQ", source, item.sourceline, "an item has more than one <enclosure>")
-    for child in item:
-        if child.tag == "pubDate":
-            _check_date(child, source, findings)
+    for child in dates:
+        _check_date(child, source, findings)
     _check_whitespace(item.iter(), source, findings)
 
 
 def _required(parent: etree._Element, paths: tuple[str, ...], what: str, source: str,
               findings: Findings) -> None:
-    """Each `prefix:child/@attribute` path must have a value. The children are looked up by
-    tag in one pass (faster than a find or an XPath per path, for thousands of items)."""
+    """Each `prefix:child/@attribute` path must have a value."""
     first: dict[object, etree._Element] = {}
     for child in parent:
         first.setdefault(child.tag, child)
-    for path in paths:
-        name, _, attribute = path.partition("/@")
-        if ":" in name:
-            prefix, local = name.split(":", 1)
-            name = f"{{{NAMESPACES[prefix]}}}{local}"
+    _missing(parent, first, tuple(_path(path) for path in paths), what, source, findings)
+
+
+def _path(path: str) -> tuple[str, str, str]:
+    """(the path as written, the child's tag as lxml names it, the attribute or "")."""
+    name, _, attribute = path.partition("/@")
+    if ":" in name:
+        prefix, local = name.split(":", 1)
+        name = f"{{{NAMESPACES[prefix]}}}{local}"
+    return path, name, attribute
+
+
+_ITEM_PATHS = tuple(_path(path) for path in ITEM_REQUIRED)
+
+
+def _missing(parent: etree._Element, first: dict[object, etree._Element], paths: tuple[tuple[str, str, str], ...],
+             what: str, source: str, findings: Findings) -> None:
+    """The children are looked up by tag, found in one pass (faster than a find or an
+    XPath per path, for thousands of items)."""
+    for path, name, attribute in paths:
         element = first.get(name)
         value = None if element is None else element.get(attribute) if attribute else element.text
         if not value or not value.strip():
