@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -145,15 +146,26 @@ def _check_episode(folder: Path, item: Published, findings: Findings, remote_art
 
 def url_problem(url: str) -> str | None:
     """Why an enclosure URL would fail in apps, or None."""
+    authority = _AUTHORITY.match(url)  # a show's URLs share a few: each is looked at once
+    if (problem := _authority_problem(authority[0] if authority else url)) is not None:
+        return problem
+    if not _URL_CHARS.fullmatch(url):
+        return "has characters that must be percent-encoded (spaces, non-ASCII, quotes)"
+    if re.search(r"%(?![0-9A-Fa-f]{2})", url):
+        return "has a '%' that does not start a percent-escape (write %25)"
+    return None
+
+
+_AUTHORITY = re.compile(r"[^:/?#]+://[^/?#]*")  # scheme://user@host:port, as urlsplit reads it
+
+
+@functools.lru_cache(maxsize=256)
+def _authority_problem(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.username or parts.password:
         return "contains a user name or password; podcast media must be public"
     if not parts.hostname or not parts.hostname.isascii():
         return "has a non-ASCII host name: write its punycode (xn--…) form"
-    if not _URL_CHARS.fullmatch(url):
-        return "has characters that must be percent-encoded (spaces, non-ASCII, quotes)"
-    if re.search(r"%(?![0-9A-Fa-f]{2})", url):
-        return "has a '%' that does not start a percent-escape (write %25)"
     return None
 
 
