@@ -40,7 +40,8 @@ def fingerprint(folder: Path, output: Path, network: Network, options: tuple,
     """A hash of every file in the show folder (name, size, mtime, link) and the options, or None
     when the folder cannot be listed. Equal fingerprints mean nothing to rebuild. `top`
     receives the stats of the top-level files (the build's listing reuses them), and
-    `identities` every file's (device, inode) by show-relative path (see publish_media)."""
+    `identities` every regular file's (device, inode) by show-relative path (see
+    publish_media)."""
     entries: list[tuple[str, int, int, bool]] = []
 
     def walk(directory: str, prefix: str) -> None:
@@ -56,7 +57,7 @@ def fingerprint(folder: Path, output: Path, network: Network, options: tuple,
                 else:
                     stat = entry.stat()
                     entries.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns, link))
-                    if identities is not None:
+                    if identities is not None and not link:
                         identities[prefix + entry.name] = (stat.st_dev, stat.st_ino)
                     if top is not None and not prefix:
                         top[entry.name] = FileStat(stat.st_size, stat.st_mtime_ns)
@@ -234,7 +235,12 @@ def publish_media(folder: Path, output: Path, assembled: Assembled,
         media = []  # media lives on a CDN: the publisher uploads it
     paths = sorted({ref.path for ref in [*media, *site] if ref is not None and ref.path is not None})
     identities = identities or {}
-    changed = sum(_publish(folder, output, path, identities.get(path)) for path in paths)
+    try:
+        present = set(os.listdir(output)) if identities else set()
+    except OSError:
+        present = set()
+    changed = sum(_publish(folder, output, path, identities.get(path), path in present or "/" in path)
+                  for path in paths)
     files = list(paths)
     for item in assembled.published:
         if item.chapters and item.chapters_url and item.chapters_url.startswith(show.site_url):
@@ -247,22 +253,26 @@ def publish_media(folder: Path, output: Path, assembled: Assembled,
     return changed, files
 
 
-def _publish(folder: Path, output: Path, path: str, identity: tuple[int, int] | None = None) -> bool:
+def _publish(folder: Path, output: Path, path: str, identity: tuple[int, int] | None = None,
+             present: bool = True) -> bool:
     """Put one file into output/ (see write.publish_file); whether it changed. The usual
-    cases are answered with one to three system calls each, which matters for thousands
-    of media files: output/ already having the very file (a rebuild; one stat when the
-    source's `identity`, its device and inode, is known), or a new name linked to the
-    file (a first build)."""
+    cases are answered with one system call each when the source's `identity` (device and
+    inode, of a regular file) is known, which matters for thousands of media files: a new
+    name linked to the file (a first build), or output/ already having the very file (a
+    rebuild; `present`: output/ has the name, or may have it)."""
     from .write import publish_file
 
     source, target = os.path.join(folder, path), os.path.join(output, path)
     if identity is not None:
         try:
+            if not present:
+                os.link(source, target)
+                return True
             published = os.stat(target)
             if (published.st_dev, published.st_ino) == identity:
                 return False
         except OSError:
-            pass
+            pass  # the careful way, below
     try:
         os.link(source, target)
         if not os.path.islink(target):
