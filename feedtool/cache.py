@@ -21,7 +21,7 @@ import pickle
 import sqlite3
 import sys
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -240,9 +240,10 @@ class BuildCache:
         if self.db is not None and self._notes is None:
             self._notes = dict(self.db.execute("SELECT key, html FROM notes"))
 
-    def put_notes(self, key: str, html: str) -> None:
+    def put_notes(self, rendered: Iterable[tuple[str, str]]) -> None:
+        """Keep rendered notes, as (key, HTML) pairs."""
         if self.db is not None:
-            self.db.execute("INSERT OR REPLACE INTO notes VALUES (?, ?)", (key, html))
+            self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?)", rendered)
 
     # -- the last build ----------------------------------------------------------------------
 

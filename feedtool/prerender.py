@@ -2,7 +2,8 @@
 (and check each item as it is made: the feed check then looks at the channel only).
 
 In a cold build this is thousands of items: the worker of the probing pool (idle once
-the audio is probed) renders half of them while this process renders the other half.
+the audio is probed) renders them from the first while this process renders them from
+the last, until they meet.
 Each episode's notes become HTML once, for both the item and the page (Markdown and
 sanitising are the larger part of rendering), or come from the cache, which keeps
 rendered notes by their text (a change to show.yaml re-renders every item, not every
@@ -25,7 +26,7 @@ from .record import Found, Records
 from .render import CHANNEL_NAMESPACES, in_channel, item_element
 
 PARALLEL_FROM = 200  # items: below this, sending them to another process costs more than it saves
-CHUNK = 250  # items per task
+CHUNK = 128  # items per task: the last ones the worker runs are what this process waits for
 
 # XML, its findings, what the feed check finds in it, page part, notes made now
 Rendered = tuple[bytes, Found, tuple[ItemFinding, ...], bytes, "str | None"]
@@ -58,12 +59,23 @@ def prerender(show: Show, items: Sequence[Published], records: Records, pool: Ex
     work = [(item, cache.notes(key) if cache else None) for item, key in zip(todo, keys, strict=True)]
     for item, key in zip(todo, keys, strict=True):
         records[item.episode.source].notes_key = key
-    mine, theirs = (work[:len(work) // 2], work[len(work) // 2:]) if pool and len(work) >= PARALLEL_FROM else (work, [])
-    there = [(chunk, pool.submit(_render_many, chunk, show)) for chunk in _chunks(theirs)] if pool else []
-    for chunk in _chunks(mine):
-        _keep(chunk, _render_many(chunk, show), records, cache)
-    for chunk, task in there:
-        _keep(chunk, task.result(), records, cache)
+    if pool is None or len(work) < PARALLEL_FROM:
+        for chunk in _chunks(work):
+            _keep(chunk, _render_many(chunk, show), records, cache)
+        return
+    # every chunk goes to the worker, which takes them from the start; this process takes
+    # the ones it has not started from the end, so both finish together however fast each is
+    chunks = _chunks(work)
+    tasks = [pool.submit(_render_many, chunk, show) for chunk in chunks]
+    here: set[int] = set()
+    for index in reversed(range(len(chunks))):
+        if not tasks[index].cancel():
+            break
+        here.add(index)
+        _keep(chunks[index], _render_many(chunks[index], show), records, cache)
+    for index, task in enumerate(tasks):
+        if index not in here:
+            _keep(chunks[index], task.result(), records, cache)
 
 
 def _chunks(work: list) -> list[list]:
@@ -73,8 +85,11 @@ def _chunks(work: list) -> list[list]:
 def _keep(work: Sequence[tuple[Published, str | None]], done: list[Rendered], records: Records,
           cache: BuildCache | None) -> None:
     """Into the records; notes rendered now into the cache right away (not held until the end)."""
+    made_now = []
     for (item, _), (xml, found, checked, page, made) in zip(work, done, strict=True):
         record = records[item.episode.source]
         record.xml, record.rendered, record.page, record.feed_checked, record.fresh = xml, found, page, checked, True
-        if made is not None and cache is not None and record.notes_key is not None:
-            cache.put_notes(record.notes_key, made)
+        if made is not None and record.notes_key is not None:
+            made_now.append((record.notes_key, made))
+    if cache is not None and made_now:
+        cache.put_notes(made_now)

@@ -239,7 +239,7 @@ def _counting_render_many(work, show):
     return _render_many(work, show)
 
 
-def test_items_rendered_half_in_the_probing_pool_are_the_same(make_show, build, tmp_path, monkeypatch) -> None:
+def test_items_rendered_partly_in_the_probing_pool_are_the_same(make_show, build, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(assemble_module, "SERIAL_BELOW", 4)  # a pool for a small show
     monkeypatch.setattr(probe_module, "SERIAL_BELOW", 4)
     monkeypatch.setattr(prerender, "PARALLEL_FROM", 10)
@@ -251,7 +251,7 @@ def test_items_rendered_half_in_the_probing_pool_are_the_same(make_show, build, 
     assert sum(RENDERED_HERE) == 20
     RENDERED_HERE.clear()
     pooled = build(folder, "--jobs", "2", output=tmp_path / "pooled")
-    assert sum(RENDERED_HERE) == 10  # the other half was rendered by the pool's worker
+    assert 0 < sum(RENDERED_HERE) < 20  # the rest was rendered by the pool's worker
     assert pooled.exit_code == serial.exit_code == 0, pooled.stderr
     assert pooled.feed.read_bytes() == serial.feed.read_bytes()
     assert pooled.stderr.replace("pooled", "serial") == serial.stderr
