@@ -6,6 +6,7 @@ loading and before rendering; the result is a `Published` ready for the feed.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -52,7 +53,6 @@ def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings,
             findings.add(rule, episode.source, line, f"audio {ref.url}: {result.note}")
         return Probe(result.info)
     path = folder / ref.path
-    shown = path.as_posix()
     result = (local or {}).get(path)
     if result is None:
         try:
@@ -60,10 +60,10 @@ def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings,
         except ProbeError as exc:
             result = exc
     if isinstance(result, ProbeError):
-        findings.add(result.rule, episode.source, line, f"audio {shown}: {result}")
+        findings.add(result.rule, episode.source, line, f"audio {path.as_posix()}: {result}")
         return None
     if result.note:
-        findings.add("MP3-ESTIMATE", episode.source, line, f"audio {shown}: {result.note}")
+        findings.add("MP3-ESTIMATE", episode.source, line, f"audio {path.as_posix()}: {result.note}")
     return result
 
 
@@ -80,10 +80,12 @@ def resolve(folder: Path, site_url: str, episode: Episode, findings: Findings,
             local: Mapping[Path, Probe | ProbeError] | None = None) -> Published | None:
     """Probe the episode's audio and check what depends on it; None if anything is wrong."""
     assert episode.audio is not None
-    remote = dict(remote or {})
-    if resolve_redirects:  # publish the address the server redirects to
-        episode = replace(episode, audio=_final(episode.audio, remote),
-                          alternates=tuple(_final(ref, remote) for ref in episode.alternates))
+    remote = remote or {}
+    if resolve_redirects:  # publish the address the server redirects to (the probes filed under it too)
+        moved: dict[str, RemoteProbe | RemoteError] = {}
+        episode = replace(episode, audio=_final(episode.audio, remote, moved),
+                          alternates=tuple(_final(ref, remote, moved) for ref in episode.alternates))
+        remote = ChainMap(moved, remote)  # not a copy of every episode's probes for each episode
     refs = (episode.audio, *episode.alternates)
     probes = [probe_ref(folder, episode, ref, findings, remote, local) for ref in refs]
     if any(p is None for p in probes):
@@ -122,11 +124,12 @@ def resolve(folder: Path, site_url: str, episode: Episode, findings: Findings,
     return Published(episode, info, alternates if episode.alternates else (), found_chapters, chapters_url)
 
 
-def _final(ref: MediaRef, remote: dict[str, RemoteProbe | RemoteError]) -> MediaRef:
-    """The reference with the URL its server redirects to (and the probe filed under it)."""
+def _final(ref: MediaRef, remote: Mapping[str, RemoteProbe | RemoteError],
+           moved: dict[str, RemoteProbe | RemoteError]) -> MediaRef:
+    """The reference with the URL its server redirects to (and the probe filed under it, in `moved`)."""
     result = remote.get(ref.url)
     if isinstance(result, RemoteProbe) and result.final_url != ref.url:
-        remote[result.final_url] = result
+        moved[result.final_url] = result
         return replace(ref, url=result.final_url)
     return ref
 
@@ -145,5 +148,5 @@ def _chapters(
         path = folder / ref.path
         return chapter_files.read_json(path, episode.source, findings), None, path.as_posix()
     audio = episode.audio
-    source = (folder / audio.path).as_posix() if audio and audio.path else episode.source
-    return main.chapters, None, source
+    source = (folder / audio.path).as_posix() if main.chapters and audio and audio.path else episode.source
+    return main.chapters, None, source  # (the source names the file only in messages about its chapters)
