@@ -192,11 +192,13 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
             f"no episode to publish ({len(drafts)} draft, {len(scheduled)} scheduled): directories "
             "reject a feed without episodes",
         )
+    # the pool's worker starts rendering the new items while this process checks them
+    rendering = prerender(show, published, records, early.pool if early else None, cache)
     check_remote_texts(published + scheduled, network, findings)
     check_sources(folder, show, published + scheduled, findings, art_facts, records,
                   local_art(folder, show.image, cache))
     log.done("checked the show and its episodes")
-    prerender(show, published, records, early.pool if early else None, cache)
+    rendering.finish()
     if early:
         early.close()  # before the feed's tree is built: the worker's memory counts too
     pages = render_pages(show, published, findings, records)

@@ -14,7 +14,7 @@ episode's notes). The results go into the episodes' records, where `render_feed`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 
 from . import notes
 from .cache import BuildCache, notes_key
@@ -49,8 +49,10 @@ def _render_many(work: Sequence[tuple[Published, str | None]], show: Show) -> li
 
 
 def prerender(show: Show, items: Sequence[Published], records: Records, pool: Executor | None = None,
-              cache: BuildCache | None = None) -> None:
-    """Fill in the XML, findings and page part of every item whose record lacks them."""
+              cache: BuildCache | None = None) -> Prerendering:
+    """Start filling in the XML, findings and page part of every item whose record lacks
+    them: the pool's worker starts at once (this process can go on with other work, the
+    checks); `finish()` does the rest."""
     todo = [item for item in items if (record := records.get(item.episode.source)) is not None
             and record.xml is None]
     if cache is not None and len(todo) >= PARALLEL_FROM:
@@ -59,23 +61,30 @@ def prerender(show: Show, items: Sequence[Published], records: Records, pool: Ex
     work = [(item, cache.notes(key) if cache else None) for item, key in zip(todo, keys, strict=True)]
     for item, key in zip(todo, keys, strict=True):
         records[item.episode.source].notes_key = key
-    if pool is None or len(work) < PARALLEL_FROM:
-        for chunk in _chunks(work):
-            _keep(chunk, _render_many(chunk, show), records, cache)
-        return
-    # every chunk goes to the worker, which takes them from the start; this process takes
-    # the ones it has not started from the end, so both finish together however fast each is
-    chunks = _chunks(work)
-    tasks = [pool.submit(_render_many, chunk, show) for chunk in chunks]
-    here: set[int] = set()
-    for index in reversed(range(len(chunks))):
-        if not tasks[index].cancel():
-            break
-        here.add(index)
-        _keep(chunks[index], _render_many(chunks[index], show), records, cache)
-    for index, task in enumerate(tasks):
-        if index not in here:
-            _keep(chunks[index], task.result(), records, cache)
+    return Prerendering(show, _chunks(work), records, pool if len(work) >= PARALLEL_FROM else None, cache)
+
+
+class Prerendering:
+    """Chunks of items being rendered: every chunk goes to the worker, which takes them from
+    the first; `finish()` renders here the ones it has not started, from the last, so both
+    processes finish together however fast each one is."""
+
+    def __init__(self, show: Show, chunks: list[list[tuple[Published, str | None]]], records: Records,
+                 pool: Executor | None, cache: BuildCache | None) -> None:
+        self.show, self.chunks, self.records, self.cache = show, chunks, records, cache
+        self.tasks: list[Future] = [pool.submit(_render_many, chunk, show) for chunk in chunks] if pool else []
+
+    def finish(self) -> None:
+        """Render what the worker has not started, and keep every result in the records."""
+        here: set[int] = set()
+        for index in reversed(range(len(self.chunks))):
+            if self.tasks and not self.tasks[index].cancel():
+                break
+            here.add(index)
+            _keep(self.chunks[index], _render_many(self.chunks[index], self.show), self.records, self.cache)
+        for index, task in enumerate(self.tasks):
+            if index not in here:
+                _keep(self.chunks[index], task.result(), self.records, self.cache)
 
 
 def _chunks(work: list) -> list[list]:
