@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -220,8 +221,9 @@ def _check_pages(pages: list[Page], feed_name: str, published: list[Published], 
                  findings: Findings) -> None:
     """The XML rules on every page of the feed; items checked by an earlier build are not
     checked (or even parsed) again: their findings are in their records, by guid."""
+    shared = {guid for guid, count in Counter(item.episode.guid for item in published).items() if count > 1}
     by_guid = {item.episode.guid: records[item.episode.source] for item in published
-               if item.episode.source in records}
+               if item.episode.source in records and item.episode.guid not in shared}  # shared: checked afresh
     known = {guid: record.feed_checked for guid, record in by_guid.items() if record.feed_checked is not None}
     for page in pages:
         source = str(Path(feed_name).with_name(page.name))

@@ -35,13 +35,10 @@ class BuildResult:
 
 
 def fingerprint(folder: Path, output: Path, network: Network, options: tuple,
-                top: dict[str, FileStat] | None = None, identities: dict[str, tuple[int, int]] | None = None,
-                ) -> str | None:
+                top: dict[str, FileStat] | None = None) -> str | None:
     """A hash of every file in the show folder (name, size, mtime, link) and the options, or None
     when the folder cannot be listed. Equal fingerprints mean nothing to rebuild. `top`
-    receives the stats of the top-level files (the build's listing reuses them), and
-    `identities` every regular file's (device, inode) by show-relative path (see
-    publish_media)."""
+    receives the stats of the top-level files (the build's listing reuses them)."""
     entries: list[tuple[str, int, int, bool]] = []
 
     def walk(directory: str, prefix: str) -> None:
@@ -57,8 +54,6 @@ def fingerprint(folder: Path, output: Path, network: Network, options: tuple,
                 else:
                     stat = entry.stat()
                     entries.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns, link))
-                    if identities is not None and not link:
-                        identities[prefix + entry.name] = (stat.st_dev, stat.st_ino)
                     if top is not None and not prefix:
                         top[entry.name] = FileStat(stat.st_size, stat.st_mtime_ns)
 
@@ -157,11 +152,9 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     kept = f" ({feed.as_posix()} is unchanged)" if feed.exists() else ""
     key = None
     top: dict[str, FileStat] = {}
-    identities: dict[str, tuple[int, int]] = {}
     if previous is None:  # with a live feed to guard against, always compare it
         preview = (preview_url,) if preview_url else ()
-        key = fingerprint(folder, output, network, (sorted(allow_removal), allow_changes, *preview), top,
-                          identities)
+        key = fingerprint(folder, output, network, (sorted(allow_removal), allow_changes, *preview), top)
         if (result := _unchanged(cache, key, feed, now, findings)) is not None:
             return result
     from .assemble import Stages, assemble, remember_records  # the pipeline: imported only when there is work
@@ -182,7 +175,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     if findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
     try:
-        written, files = publish_media(folder, output, assembled, identities)
+        written, files = publish_media(folder, output, assembled)
         unchanged = feed.is_file() and feed.read_bytes() == assembled.xml
         for name, page in assembled.pages[:-1]:  # archive pages, before the feed that links them
             if not (output / name).is_file() or (output / name).read_bytes() != page:
@@ -214,12 +207,10 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     )
 
 
-def publish_media(folder: Path, output: Path, assembled: Assembled,
-                  identities: dict[str, tuple[int, int]] | None = None) -> tuple[int, list[str]]:
+def publish_media(folder: Path, output: Path, assembled: Assembled) -> tuple[int, list[str]]:
     """Put every file the feed points to into output/: media (unless served from a CDN),
     transcripts, and the generated JSON chapters. Returns how many files changed, and
-    the output-relative paths of them all. `identities`: the sources' (device, inode), if
-    just read (see fingerprint)."""
+    the output-relative paths of them all."""
     from . import chapters
     from .media import chapters_path
     from .write import write_atomic
@@ -234,13 +225,11 @@ def publish_media(folder: Path, output: Path, assembled: Assembled,
     if not show.media_is_local:
         media = []  # media lives on a CDN: the publisher uploads it
     paths = sorted({ref.path for ref in [*media, *site] if ref is not None and ref.path is not None})
-    identities = identities or {}
     try:
-        present = set(os.listdir(output)) if identities else set()
+        present = set(os.listdir(output))
     except OSError:
         present = set()
-    changed = sum(_publish(folder, output, path, identities.get(path), path in present or "/" in path)
-                  for path in paths)
+    changed = sum(_publish(folder, output, path, path in present or "/" in path) for path in paths)
     files = list(paths)
     for item in assembled.published:
         if item.chapters and item.chapters_url and item.chapters_url.startswith(show.site_url):
@@ -253,26 +242,20 @@ def publish_media(folder: Path, output: Path, assembled: Assembled,
     return changed, files
 
 
-def _publish(folder: Path, output: Path, path: str, identity: tuple[int, int] | None = None,
-             present: bool = True) -> bool:
+def _publish(folder: Path, output: Path, path: str, present: bool = True) -> bool:
     """Put one file into output/ (see write.publish_file); whether it changed. The usual
-    cases are answered with one system call each when the source's `identity` (device and
-    inode, of a regular file) is known, which matters for thousands of media files: a new
-    name linked to the file (a first build), or output/ already having the very file (a
-    rebuild; `present`: output/ has the name, or may have it)."""
+    cases are answered with two system calls each, which matters for thousands of media
+    files: output/ already having the very file (a rebuild; `present`: output/ has the
+    name, or may have it), or a new name linked to the file (a first build)."""
     from .write import publish_file
 
     source, target = os.path.join(folder, path), os.path.join(output, path)
-    if identity is not None:
+    if present:
         try:
-            if not present:
-                os.link(source, target)
-                return True
-            published = os.stat(target)
-            if (published.st_dev, published.st_ino) == identity:
+            if os.path.samestat(os.stat(source), os.stat(target)):
                 return False
         except OSError:
-            pass  # the careful way, below
+            pass
     try:
         os.link(source, target)
         if not os.path.islink(target):

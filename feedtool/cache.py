@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .probe import Probe
     from .record import Record
 
-VERSION = "feedtool-cache-6"
+VERSION = "feedtool-cache-7"  # 7: pickled meta values (an older feedtool discards this cache)
 BUCKETS = 64  # groups of episode records (see BuildCache._load_records)
 FILE = "build.sqlite"
 SCHEMA = """
