@@ -1,5 +1,5 @@
 """`python -m feedtool`."""
 
-from .cli import main
+from .cli import run
 
-main(prog_name="feedtool")
+run()

@@ -117,6 +117,31 @@ def main() -> None:
     """Publish a podcast from plain files: Markdown episodes + audio → an RSS feed."""
 
 
+def run() -> None:
+    """The `feedtool` command (and `python -m feedtool`): `main`, then an immediate exit.
+
+    By the time a command returns, everything it wrote is closed and committed; what is
+    left is the interpreter's own teardown, which frees a large build's objects one by
+    one: 0.1–0.2 s, a tenth of a rebuild at 10,000 episodes. So only the output streams
+    are flushed, and the process ends. (Tests call `main` itself, which returns.)
+    """
+    try:
+        main(prog_name="feedtool")
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (`| head`), or a closed stream
+            pass
+    os._exit(code)
+
+
 @main.command("build")
 @episodes_option
 @click.option(

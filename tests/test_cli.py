@@ -50,6 +50,29 @@ def test_version_and_help() -> None:
     assert "--episodes" in feedtool("build", "--help").stdout
 
 
+def test_installed_command_flushes_its_output_and_keeps_exit_codes(make_show, tmp_path: Path) -> None:
+    """The console script ends the process at once (cli.run): what it printed must still
+    arrive, whole, and its exit code must be the command's."""
+    command = Path(sys.executable).with_name("feedtool")
+    folder = make_show({f"e{n}.md": episode(f"E{n}", date=f"2026-01-{n:02d}") for n in range(1, 30)}
+                       | {f"e{n}.mp3": AUDIO / "tone.mp3" for n in range(1, 30)})
+    built = subprocess.run([command, "build", "--episodes", folder, "--output", tmp_path / "out", "-v"],
+                           capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.endswith("29 episodes, 29 new, 0:01:27 of audio\n")
+    assert "kept what the build made" in built.stderr
+    broken = make_show({"a.md": "---\ntitle: [\n---\n"})
+    failed = subprocess.run([command, "build", "--episodes", broken, "--output", tmp_path / "out2"],
+                            capture_output=True, text=True, check=False)
+    assert failed.returncode == 1 and failed.stderr.endswith("nothing was written\n")
+    usage = subprocess.run([command, "build", "--jobs", "x"], capture_output=True, text=True, check=False)
+    assert usage.returncode == 2 and "Invalid value for '--jobs'" in usage.stderr
+    # a reader that stops early (`feedtool --help | head -1`) gets no traceback
+    piped = subprocess.run(f"'{command}' build --help | head -1", shell=True, capture_output=True, text=True,
+                           check=False)
+    assert piped.stdout.startswith("Usage:") and "Traceback" not in piped.stderr
+
+
 def test_github_step_summary_tells_what_changed_and_what_failed(make_show, tmp_path: Path) -> None:
     folder = make_show({"a.md": episode("A", "2026-01-01"), "a.mp3": AUDIO / "tone.mp3"})
     out, summary = tmp_path / "out", tmp_path / "summary.md"
