@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 from .cache import BuildCache
@@ -25,7 +25,7 @@ from .prerender import prerender
 from .probe import AUDIO_EXTENSIONS, SERIAL_BELOW, Probe, ProbeError, Probing, probe_many
 from .record import Record, Records, context
 from .remote import RemoteCache, probe_all
-from .render import Page, render_pages
+from .render import Page, newest_first, render_pages
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,11 @@ class Assembled:
     xml: bytes  # feed.xml
     pages: tuple[tuple[str, bytes], ...] = ()  # every file of the feed, archive pages first, feed.xml last
     records: Records = field(default_factory=dict)  # every episode's record, by source (see record.py)
+
+    @cached_property
+    def newest_first(self) -> list[Published]:
+        """The published items in feed order (sorted once: the guard and the page need it)."""
+        return newest_first(self.published)
 
 
 def check_unique_guids(episodes: list[Episode], findings: Findings) -> None:
@@ -57,7 +62,7 @@ def check_unique_guids(episodes: list[Episode], findings: Findings) -> None:
 def start_probing(listing: Listing, cache: BuildCache, network: Network) -> Probing | None:
     """Start probing the show folder's new audio files in a process pool right away, while
     the episodes are read (most episodes use the audio file beside them)."""
-    names = [name for name in listing.files() if os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS]
+    names = [name for name, _, suffix in listing.suffixes() if suffix in AUDIO_EXTENSIONS]
     prefix = str(listing.folder / "_")[:-1]  # str(folder / name) without a Path per file ("" for ".")
     fresh = [listing.folder / name for name in names
              if network.refresh or not cache.has_media(prefix + name, _stat(listing, name))]

@@ -49,12 +49,19 @@ class Listing:
         except OSError:
             pass  # a missing folder is reported by whoever needs it
         self._files: list[str] | None = None
+        self._suffixes: list[tuple[str, str, str]] | None = None
 
     def files(self) -> list[str]:
         """Sorted names of the files (symbolic links to files included)."""
         if self._files is None:
             self._files = sorted(name for name, kind in self.kinds.items() if kind != OTHER)
         return self._files
+
+    def suffixes(self) -> list[tuple[str, str, str]]:
+        """(name, stem, lower-case extension) of every file, as os.path.splitext splits it."""
+        if self._suffixes is None:
+            self._suffixes = [(name, *_split(name)) for name in self.files()]
+        return self._suffixes
 
     def is_plain_file(self, rel: str) -> bool:
         """Whether a show-relative path names a regular top-level file: no link on the way,
@@ -69,3 +76,8 @@ class Listing:
             result = os.stat(self.folder / rel)
             known = FileStat(result.st_size, result.st_mtime_ns)
         return known
+
+
+def _split(name: str) -> tuple[str, str]:
+    stem, suffix = os.path.splitext(name)
+    return stem, suffix.lower()

@@ -27,7 +27,6 @@ from .http import RemoteError, request
 from .load import default_guid
 from .model import Episode, Published, Show
 from .options import NetworkOptions
-from .render import newest_first
 
 TIMEOUT = 30  # seconds, for fetching the live feed
 
@@ -92,7 +91,7 @@ def snapshot_of(assembled: Assembled) -> Snapshot:
     items = {
         item.episode.guid: PreviousItem(item.episode.title.strip(), item.episode.audio.url.strip(),
                                         item.episode.date.replace(microsecond=0))
-        for item in newest_first(assembled.published)
+        for item in assembled.newest_first
     }
     return Snapshot(assembled.show.feed_url, assembled.show.guid, items)
 

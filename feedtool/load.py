@@ -364,9 +364,8 @@ def load_episodes(folder: Path, show: Show | None, findings: Findings,
     else:  # still report the episodes' own problems when show.yaml is broken
         ctx = _Context(folder, findings, "https://invalid.invalid/", uuid.NAMESPACE_URL, listing=listing)
     audio_by_stem: dict[str, list[str]] = {}
-    for name in listing.files():
-        stem, suffix = os.path.splitext(name)
-        if suffix.lower() in AUDIO_EXTENSIONS or suffix.lower() in UNSUPPORTED_AUDIO:
+    for name, stem, suffix in listing.suffixes():
+        if suffix in AUDIO_EXTENSIONS or suffix in UNSUPPORTED_AUDIO:
             audio_by_stem.setdefault(stem, []).append(name)
     show_key = digest(code_version(), show)  # the same for every episode: hashed once
     prefix = (folder / "_").as_posix()[:-1]  # Path.as_posix() of folder / name, without a Path per name

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from . import notes
 from .chapters import hms
-from .render import newest_first
 
 if TYPE_CHECKING:
     from .assemble import Assembled
@@ -159,7 +158,7 @@ def show_page(assembled: Assembled) -> bytes:
         "<main>",
     ]
     items: list[bytes] = []  # the parts are UTF-8 already: joined as bytes, the page is not copied twice
-    for item in newest_first(assembled.published):
+    for item in assembled.newest_first:
         record = assembled.records.get(item.episode.source)
         if record is not None and record.page is not None:
             items.append(record.page)

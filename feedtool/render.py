@@ -98,8 +98,9 @@ def render_pages(show: Show, items: Sequence[Published], findings: Findings,
 def render_feed(show: Show, items: Sequence[Published], findings: Findings, records: Records | None = None,
                 links: list[tuple[str, str]] | None = None, self_url: str | None = None,
                 archive: bool = False, name: str = "feed.xml") -> Page:
-    """The feed: feedgen renders the channel, and the items, rendered by feedgen too (see
-    `render_item`), go in their place at its end, in order. An item already rendered (by an
+    """The feed of `items` (newest first): feedgen renders the channel, and the items,
+    rendered by feedgen too (see `render_item`), go in their place at its end, in order.
+    An item already rendered (by an
     earlier build) comes from its episode's record in `records` (by source); one rendered
     now is kept there. (Handing feedgen the items as elements instead meant parsing every
     cached item back and serializing it again: most of a rebuild's time at 10,000 items.)"""
@@ -122,7 +123,7 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings, reco
     if show.copyright:
         feed.copyright(show.copyright)
     feed.generator("feedtool")
-    ordered = newest_first(items)
+    ordered = items  # render_pages gives them newest first
     # lastBuildDate changes only when the episodes do, so unchanged input gives the same bytes
     feed.lastBuildDate(ordered[0].episode.date if ordered else None)
 
