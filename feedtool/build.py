@@ -175,9 +175,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     if findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
     try:
-        before = cache.get_object("build:published") if top else None  # (output, stats by path)
-        same_output = isinstance(before, tuple) and before[0] == str(output.resolve())
-        written, files, sources = publish_media(folder, output, assembled, top, before[1] if same_output else None)
+        written, files = publish_media(folder, output, assembled)
         unchanged = feed.is_file() and feed.read_bytes() == assembled.xml
         for name, page in assembled.pages[:-1]:  # archive pages, before the feed that links them
             if not (output / name).is_file() or (output / name).read_bytes() != page:
@@ -196,7 +194,6 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         findings.add("WRITE-FAILED", Path(where).as_posix(), None, f"cannot write: {exc.strerror}")
         raise Aborted(findings, "the feed was not updated") from None
     log.done(f"wrote {written + (not unchanged)} changed files")
-    cache.set_object("build:published", (str(output.resolve()), sources))
     _remember(cache, key, assembled, assembled.xml, findings, files)
     remember_written(cache, assembled)
     remember_records(cache, assembled, folder)
@@ -210,17 +207,10 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     )
 
 
-def publish_media(folder: Path, output: Path, assembled: Assembled, stats: dict[str, FileStat] | None = None,
-                  before: dict[str, FileStat] | None = None) -> tuple[int, list[str], dict[str, FileStat]]:
+def publish_media(folder: Path, output: Path, assembled: Assembled) -> tuple[int, list[str]]:
     """Put every file the feed points to into output/: media (unless served from a CDN),
-    transcripts, and the generated JSON chapters. Returns how many files changed, the
-    output-relative paths of them all, and the stats of the sources published (of those
-    in `stats`, the show folder's top-level files as the build read them).
-
-    A file whose source has the stat it had when `before` (what an earlier build put into
-    this output/) was published, and whose name output/ still has, is taken as there
-    (as the "unchanged" shortcut takes output/): a rebuild of 10,000 episodes would
-    otherwise compare 10,000 pairs of files."""
+    transcripts, and the generated JSON chapters. Returns how many files changed, and
+    the output-relative paths of them all."""
     from . import chapters
     from .media import chapters_path
     from .write import write_atomic
@@ -239,10 +229,7 @@ def publish_media(folder: Path, output: Path, assembled: Assembled, stats: dict[
         present = set(os.listdir(output))
     except OSError:
         present = set()
-    stats, before = stats or {}, before or {}
-    there = {path for path in paths if path in present and path in before and before[path] == stats.get(path)}
-    changed = sum(_publish(folder, output, path, path in present or "/" in path) for path in paths
-                  if path not in there)
+    changed = sum(_publish(folder, output, path, path in present or "/" in path) for path in paths)
     files = list(paths)
     for item in assembled.published:
         if item.chapters and item.chapters_url and item.chapters_url.startswith(show.site_url):
@@ -252,7 +239,7 @@ def publish_media(folder: Path, output: Path, assembled: Assembled, stats: dict[
             if not target.exists() or target.read_bytes() != data:
                 write_atomic(target, data)
                 changed += 1
-    return changed, files, {path: stats[path] for path in paths if path in stats}
+    return changed, files
 
 
 def _publish(folder: Path, output: Path, path: str, present: bool = True) -> bool:

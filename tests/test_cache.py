@@ -172,37 +172,6 @@ def test_a_cleaned_output_folder_is_filled_again(make_show, build) -> None:
     assert again.stdout.startswith("wrote ") and (again.feed.parent / "000-ep.mp3").is_file()
 
 
-def test_media_is_published_again_after_a_change_a_failed_build_or_a_build_elsewhere(make_show, build,
-                                                                                   tmp_path) -> None:
-    """A rebuild takes a media file as in output/ when its source has the stat it had when
-    this output/ last got it: a changed source is published again, and neither a build
-    that failed nor one into another folder vouches for this output/."""
-    folder = make_show({"a.md": episode("A"), "a.mp3": AUDIO / "tone.mp3", "b.md": episode("B", "2026-01-02"),
-                        "b.mp3": AUDIO / "tone.mp3"})
-    out, elsewhere = tmp_path / "output", tmp_path / "elsewhere"
-    assert build(folder).exit_code == 0
-
-    def replace_audio(source: Path) -> None:
-        (folder / "a.mp3").unlink()
-        shutil.copyfile(source, folder / "a.mp3")
-
-    replace_audio(AUDIO / "vbr-noxing.mp3")
-    assert build(folder).exit_code == 0
-    assert (out / "a.mp3").read_bytes() == (folder / "a.mp3").read_bytes()
-    # a failed build (the guard refuses a removal) publishes nothing and vouches for nothing
-    replace_audio(AUDIO / "chapters.mp3")
-    (folder / "b.md").rename(tmp_path / "b.md")
-    assert build(folder).exit_code == 1
-    (tmp_path / "b.md").rename(folder / "b.md")
-    assert build(folder).exit_code == 0
-    assert (out / "a.mp3").read_bytes() == (folder / "a.mp3").read_bytes()
-    # a build into another folder publishes there only
-    replace_audio(AUDIO / "tone.mp3")
-    assert build(folder, output=elsewhere).exit_code == 0
-    assert build(folder).exit_code == 0
-    assert (out / "a.mp3").read_bytes() == (elsewhere / "a.mp3").read_bytes() == (AUDIO / "tone.mp3").read_bytes()
-
-
 def test_cached_episodes_keep_their_warnings_and_notice_missing_files(make_show, build) -> None:
     folder = make_show({"a.md": episode("A", typo="1", transcript="a.vtt"), "a.mp3": AUDIO / "tone.mp3",
                         "a.vtt": "WEBVTT\n\n00:00.000 --> 00:01.000\nHi.\n",
