@@ -136,7 +136,8 @@ def run() -> None:
             code = 1
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None: started with that descriptor closed (`>&-`)
+                stream.flush()
         except (OSError, ValueError):  # a reader that went away (`| head`), or a closed stream
             pass
     os._exit(code)

@@ -172,6 +172,56 @@ def test_a_cleaned_output_folder_is_filled_again(make_show, build) -> None:
     assert again.stdout.startswith("wrote ") and (again.feed.parent / "000-ep.mp3").is_file()
 
 
+def test_media_in_output_is_the_source_as_it_is_now(make_show, build, tmp_path) -> None:
+    """output/ gets the media file its source is now, whatever builds came between: a
+    changed source, a build that failed, one into another folder, one without the cache,
+    and a file with the same size and time as the one it replaced."""
+    folder = make_show({"a.md": episode("A"), "a.mp3": AUDIO / "tone.mp3", "b.md": episode("B", "2026-01-02"),
+                        "b.mp3": AUDIO / "tone.mp3"})
+    out, elsewhere = tmp_path / "output", tmp_path / "elsewhere"
+    assert build(folder).exit_code == 0
+
+    def replace_audio(source: Path) -> None:
+        (folder / "a.mp3").unlink()
+        shutil.copyfile(source, folder / "a.mp3")
+
+    replace_audio(AUDIO / "vbr-noxing.mp3")
+    assert build(folder).exit_code == 0
+    assert (out / "a.mp3").read_bytes() == (folder / "a.mp3").read_bytes()
+    # a failed build (the guard refuses a removal) publishes nothing and vouches for nothing
+    replace_audio(AUDIO / "chapters.mp3")
+    (folder / "b.md").rename(tmp_path / "b.md")
+    assert build(folder).exit_code == 1
+    (tmp_path / "b.md").rename(folder / "b.md")
+    assert build(folder).exit_code == 0
+    assert (out / "a.mp3").read_bytes() == (folder / "a.mp3").read_bytes()
+    # a build into another folder publishes there only
+    replace_audio(AUDIO / "tone.mp3")
+    assert build(folder, output=elsewhere).exit_code == 0
+    assert build(folder).exit_code == 0
+    assert (out / "a.mp3").read_bytes() == (elsewhere / "a.mp3").read_bytes() == (AUDIO / "tone.mp3").read_bytes()
+    # a build without the cache in between, then the first file back (with its own stat)
+    (folder / "a.mp3").rename(tmp_path / "kept.mp3")
+    shutil.copyfile(AUDIO / "vbr-noxing.mp3", folder / "a.mp3")
+    assert build(folder, "--no-cache").exit_code == 0
+    (tmp_path / "kept.mp3").replace(folder / "a.mp3")
+    (folder / "c.md").write_text(episode("C", "2026-01-03"))  # past the "unchanged" shortcut
+    shutil.copyfile(AUDIO / "tone.mp3", folder / "c.mp3")
+    assert build(folder).exit_code == 0
+    assert (out / "a.mp3").read_bytes() == (folder / "a.mp3").read_bytes()
+    # another file with the same size and time (cp -p, rsync -t): output/ gets it all the same
+    same_size = bytearray((folder / "a.mp3").read_bytes())
+    same_size[-1] ^= 0xFF
+    stat = (folder / "a.mp3").stat()
+    (folder / "a.mp3").unlink()
+    (folder / "a.mp3").write_bytes(bytes(same_size))
+    os.utime(folder / "a.mp3", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    (folder / "d.md").write_text(episode("D", "2026-01-04"))
+    shutil.copyfile(AUDIO / "tone.mp3", folder / "d.mp3")
+    assert build(folder).exit_code == 0
+    assert (out / "a.mp3").read_bytes() == bytes(same_size)
+
+
 def test_cached_episodes_keep_their_warnings_and_notice_missing_files(make_show, build) -> None:
     folder = make_show({"a.md": episode("A", typo="1", transcript="a.vtt"), "a.mp3": AUDIO / "tone.mp3",
                         "a.vtt": "WEBVTT\n\n00:00.000 --> 00:01.000\nHi.\n",

@@ -71,6 +71,11 @@ def test_installed_command_flushes_its_output_and_keeps_exit_codes(make_show, tm
     piped = subprocess.run(f"'{command}' build --help | head -1", shell=True, capture_output=True, text=True,
                            check=False)
     assert piped.stdout.startswith("Usage:") and "Traceback" not in piped.stderr
+    # started with stdout or stderr closed (`>&-`): Python has no stream to flush there
+    for closed in (">&-", "2>&-"):
+        done = subprocess.run(f"'{command}' --version {closed}", shell=True, capture_output=True, text=True,
+                              check=False)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (closed, done.stderr)
 
 
 def test_github_step_summary_tells_what_changed_and_what_failed(make_show, tmp_path: Path) -> None:
