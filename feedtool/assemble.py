@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -40,6 +41,11 @@ class Assembled:
     xml: bytes  # feed.xml
     pages: tuple[tuple[str, bytes], ...] = ()  # every file of the feed, archive pages first, feed.xml last
     records: Records = field(default_factory=dict)  # every episode's record, by source (see record.py)
+
+    @cached_property
+    def xml_sha256(self) -> str:
+        """feed.xml's SHA-256 (the last build's result and the guard's snapshot are keyed by it)."""
+        return hashlib.sha256(self.xml).hexdigest()
 
     @cached_property
     def newest_first(self) -> list[Published]:

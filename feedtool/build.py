@@ -118,14 +118,14 @@ def _unchanged(cache: BuildCache, key: str | None, feed: Path, now: datetime, fi
                        duration=last.get("duration", 0.0))
 
 
-def _remember(cache: BuildCache, key: str | None, assembled: Assembled, xml: bytes, findings: Findings,
+def _remember(cache: BuildCache, key: str | None, assembled: Assembled, findings: Findings,
               files: list[str]) -> None:
     if key is None:
         return
     scheduled = [item.episode.date for item in assembled.scheduled]
     published = [item.episode.date for item in assembled.published]
     result = {
-        "feed_sha256": hashlib.sha256(xml).hexdigest(),
+        "feed_sha256": assembled.xml_sha256,
         "next_change": min(scheduled).isoformat() if scheduled else "",
         "valid_from": max(published).isoformat() if published else "",
         "counts": [len(assembled.published), len(assembled.scheduled), len(assembled.drafts)],
@@ -194,7 +194,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         findings.add("WRITE-FAILED", Path(where).as_posix(), None, f"cannot write: {exc.strerror}")
         raise Aborted(findings, "the feed was not updated") from None
     log.done(f"wrote {written + (not unchanged)} changed files")
-    _remember(cache, key, assembled, assembled.xml, findings, files)
+    _remember(cache, key, assembled, findings, files)
     remember_written(cache, assembled)
     remember_records(cache, assembled, folder)
     log.done("kept what the build made in the cache")

@@ -88,23 +88,24 @@ def snapshot(xml: bytes) -> Snapshot:
 def snapshot_of(assembled: Assembled) -> Snapshot:
     """What `read_previous` will read back from the feed this build writes, without parsing
     it: every published item (archive pages included), newest first."""
-    items = {
-        item.episode.guid: PreviousItem(item.episode.title.strip(), item.episode.audio.url.strip(),
-                                        item.episode.date.replace(microsecond=0))
-        for item in assembled.newest_first
-    }
+    items = {guid: PreviousItem(title, url, date) for guid, title, url, date in _written_items(assembled)}
     return Snapshot(assembled.show.feed_url, assembled.show.guid, items)
 
 
+def _written_items(assembled: Assembled) -> list[tuple[str, str, str, datetime]]:
+    """(guid, title, enclosure URL, date) of each published item, as the feed has them."""
+    return [(item.episode.guid, item.episode.title.strip(), item.episode.audio.url.strip(),
+             item.episode.date.replace(microsecond=0)) for item in assembled.newest_first]
+
+
 def remember_written(cache: BuildCache, assembled: Assembled) -> None:
-    """Keep the snapshot of a single-page feed just written, keyed by its bytes."""
+    """Keep the snapshot of a single-page feed just written, keyed by its bytes (as plain
+    tuples, which pickle fastest; a guid listed twice is kept once, as in `snapshot_of`)."""
     if len(assembled.pages) != 1:
         cache.set("guard:snapshot", "")
         return
-    known = snapshot_of(assembled)
-    items = [(guid, *item) for guid, item in known.items.items()]  # plain tuples pickle fastest
-    cache.set_object("guard:snapshot", (hashlib.sha256(assembled.xml).hexdigest(), known.feed_url,
-                                        known.podcast_guid, items))
+    items = list({guid: (guid, *rest) for guid, *rest in _written_items(assembled)}.values())
+    cache.set_object("guard:snapshot", (assembled.xml_sha256, assembled.show.feed_url, assembled.show.guid, items))
 
 
 def _remembered(cache: BuildCache | None, data: bytes) -> Snapshot | None:
