@@ -250,23 +250,23 @@ def _publish(folder: Path, output: Path, path: str, present: bool = True) -> boo
     from .write import publish_file
 
     source, target = os.path.join(folder, path), os.path.join(output, path)
-    if present:
-        try:
-            if os.path.samestat(os.stat(source), os.stat(target)):
-                return False
-        except OSError:
-            pass
+    if present and _same_file(source, target):
+        return False
     try:
         os.link(source, target)
         if not os.path.islink(target):
             return True
         os.unlink(target)  # the source is a link, and os.link linked the link itself (Python 3.11)
     except FileExistsError:
-        try:
-            if os.path.samestat(os.stat(source), os.stat(target)):
-                return False
-        except OSError:
-            pass
+        if not present and _same_file(source, target):
+            return False
     except OSError:
         pass  # no folder for it yet, another file system, links not allowed: the careful way
     return publish_file(Path(source), Path(target))
+
+
+def _same_file(source: str, target: str) -> bool:
+    try:
+        return os.path.samestat(os.stat(source), os.stat(target))
+    except OSError:
+        return False
