@@ -100,10 +100,10 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings, reco
                 archive: bool = False, name: str = "feed.xml") -> Page:
     """The feed of `items` (newest first): feedgen renders the channel, and the items,
     rendered by feedgen too (see `render_item`), go in their place at its end, in order.
-    An item already rendered (by an
-    earlier build) comes from its episode's record in `records` (by source); one rendered
-    now is kept there. (Handing feedgen the items as elements instead meant parsing every
-    cached item back and serializing it again: most of a rebuild's time at 10,000 items.)"""
+    An item already rendered (by an earlier build) comes from its episode's record in
+    `records` (by source); one rendered now is kept there. (Handing feedgen the items as
+    elements instead meant parsing every cached item back and serializing it again: most
+    of a rebuild's time at 10,000 items.)"""
     feed = FeedGenerator()
     # the channel's side of the extensions; the items' side is in their XML
     feed.register_extension("itunes", ItunesExtension, None, atom=False)
@@ -123,9 +123,8 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings, reco
     if show.copyright:
         feed.copyright(show.copyright)
     feed.generator("feedtool")
-    ordered = items  # render_pages gives them newest first
     # lastBuildDate changes only when the episodes do, so unchanged input gives the same bytes
-    feed.lastBuildDate(ordered[0].episode.date if ordered else None)
+    feed.lastBuildDate(items[0].episode.date if items else None)
 
     itunes: ItunesExtension = feed.itunes
     itunes.author = show.author
@@ -142,11 +141,11 @@ def render_feed(show: Show, items: Sequence[Published], findings: Findings, reco
     podcast.locations = show.locations
     podcast.medium = show.medium
     podcast.license = show.license
-    podcast.trailers = tuple(item for item in ordered if item.episode.type == "trailer")
+    podcast.trailers = tuple(item for item in items if item.episode.type == "trailer")
     podcast.txt = show.txt
 
     parts: list[tuple[str, bytes]] = []
-    for item in ordered:
+    for item in items:
         record = records.get(item.episode.source) if records else None
         if record is not None and record.xml is not None:
             xml = record.xml
