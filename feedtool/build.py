@@ -229,7 +229,8 @@ def publish_media(folder: Path, output: Path, assembled: Assembled) -> tuple[int
         present = set(os.listdir(output))
     except OSError:
         present = set()
-    changed = sum(_publish(folder, output, path, path in present or "/" in path) for path in paths)
+    source_dir, target_dir = os.path.join(folder, ""), os.path.join(output, "")  # with a separator at the end
+    changed = sum(_publish(source_dir, target_dir, path, path in present or "/" in path) for path in paths)
     files = list(paths)
     for item in assembled.published:
         if item.chapters and item.chapters_url and item.chapters_url.startswith(show.site_url):
@@ -242,14 +243,14 @@ def publish_media(folder: Path, output: Path, assembled: Assembled) -> tuple[int
     return changed, files
 
 
-def _publish(folder: Path, output: Path, path: str, present: bool = True) -> bool:
+def _publish(source_dir: str, target_dir: str, path: str, present: bool = True) -> bool:
     """Put one file into output/ (see write.publish_file); whether it changed. The usual
     cases are answered with two system calls each, which matters for thousands of media
     files: output/ already having the very file (a rebuild; `present`: output/ has the
     name, or may have it), or a new name linked to the file (a first build)."""
     from .write import publish_file
 
-    source, target = os.path.join(folder, path), os.path.join(output, path)
+    source, target = source_dir + path, target_dir + path
     if present and _same_file(source, target):
         return False
     try:

@@ -529,3 +529,13 @@ def test_a_new_feedtool_rebuilds_a_show_it_would_call_unchanged(make_show, build
     assert "loaded 2 episodes" not in build(folder, "-v").stderr  # the shortcut: nothing read
     monkeypatch.setattr(build_module, "code_version", lambda: "another feedtool")
     assert "loaded 2 episodes" in build(folder, "-v").stderr
+
+
+def test_the_listing_splits_names_as_splitext_does(tmp_path) -> None:
+    from feedtool.folder import Listing
+
+    names = ["a.mp3", "B.MP3", ".hidden", ".hidden.mp3", "..a", "..a.mp3", "a.", "noext", "a.b.md", "x.Mp3", "_.ogg"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    split = {name: (stem, suffix) for name, stem, suffix in Listing(tmp_path).suffixes()}
+    assert split == {name: (os.path.splitext(name)[0], os.path.splitext(name)[1].lower()) for name in names}
