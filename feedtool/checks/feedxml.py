@@ -45,7 +45,7 @@ def check_feed(xml: bytes, source: str, findings: Findings,
     """
     checked: dict[str, tuple[ItemFinding, ...]] = {}
     plan: list[tuple[str, int, Sequence[ItemFinding] | None]] = []  # (guid, line, known findings)
-    blanked = False
+    blanked, counts = False, Counter[str]()  # counts: how many items have each guid
     if parts is not None and known:
         blanked, (head, rendered, tail) = True, parts
         counts = Counter(guid for guid, _ in rendered)
@@ -79,7 +79,7 @@ def check_feed(xml: bytes, source: str, findings: Findings,
         counts = Counter(guids)  # a shared guid is an error of its own: such items are checked afresh
         plan = [(guid, item.sourceline or 0, known.get(guid) if known and counts[guid] == 1 else None)
                 for item, guid in zip(items, guids, strict=True)]
-    shared = {guid for guid, count in Counter(guid for guid, _, _ in plan).items() if count > 1}
+    shared = {guid for guid, count in counts.items() if count > 1}
     parsed = iter(items)
     for guid, start, earlier in plan:
         if earlier is not None:
