@@ -166,11 +166,9 @@ def _read(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileType], ..
         handle.seek(0)
         header = handle.read(10)
         chapters: tuple = ()
-        if header[:3] == b"ID3":
-            size = (header[6] & 0x7F) << 21 | (header[7] & 0x7F) << 14 | (header[8] & 0x7F) << 7 | header[9] & 0x7F
-            if b"CHAP" in handle.read(size):
-                handle.seek(0)
-                chapters = id3_chapters(ID3(handle))
+        if header[:3] == b"ID3" and _id3_has_chapters(handle, header):
+            handle.seek(0)
+            chapters = id3_chapters(ID3(handle))
         return info, "MP3", chapters
     if suffix == ".m4a":
         atoms = Atoms(handle)
@@ -188,6 +186,44 @@ def _read(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileType], ..
             continue
         return audio.info, CODECS[kind], ()
     return None, "", ()
+
+
+def _syncsafe(four: bytes) -> int:
+    return (four[0] & 0x7F) << 21 | (four[1] & 0x7F) << 14 | (four[2] & 0x7F) << 7 | four[3] & 0x7F
+
+
+def _id3_has_chapters(handle: BinaryIO, header: bytes) -> bool:
+    """Whether the ID3v2 tag whose 10-byte header was just read holds CHAP frames.
+
+    Read from the frame headers, seeking past each frame's data: most episodes embed
+    their cover art (hundreds of KB), and searching the whole tag took a third of an MP3's
+    probe. A tag this walk cannot follow exactly to its end or its padding (ID3v2.2,
+    unsynchronisation, an extended header, ID3v2.4 sizes written without syncsafe bytes)
+    is searched whole, as before.
+    """
+    version, flags, size = header[3], header[5], _syncsafe(header[6:10])
+    if version in (3, 4) and not flags & 0xC0:
+        pos, end = 10, 10 + size
+        while pos + 10 <= end:
+            handle.seek(pos)
+            frame = handle.read(10)
+            ident = frame[:4]
+            if ident == b"CHAP":
+                return True
+            if ident == b"\0\0\0\0":  # padding: the end of the frames
+                return False
+            if len(frame) < 10 or not _is_frame_id(ident) or (version == 4 and any(b & 0x80 for b in frame[4:8])):
+                break  # not a frame where one should start: search the tag whole
+            pos += 10 + (_syncsafe(frame[4:8]) if version == 4 else int.from_bytes(frame[4:8], "big"))
+        else:
+            if pos == end:
+                return False
+    handle.seek(10)
+    return b"CHAP" in handle.read(size)
+
+
+def _is_frame_id(ident: bytes) -> bool:
+    return all(0x41 <= b <= 0x5A or 0x30 <= b <= 0x39 for b in ident)
 
 
 # MPEG audio frame tables: bitrates in kbit/s by (version is MPEG-1, layer), sample rates.
@@ -233,15 +269,33 @@ def count_mp3_duration(handle: BinaryIO, start: int) -> float | None:
 
 _UNSEEN = (0, 0, 0)
 _HEADERS: list[tuple[int, int, int] | None] = []  # frame facts by header bytes 2 and 3, filled as met
+_RUNS: dict[tuple[int, int], list[int]] = {}  # (samples, rate) → frame bytes by header bytes 2 and 3
+
+
+def _run_lengths(samples: int, rate: int) -> list[int]:
+    """Frame lengths by header bytes 2 and 3 for headers of this many samples at this
+    rate, 0 for any other (or invalid) header: the table of the walk's inner loop."""
+    lengths = _RUNS.get((samples, rate))
+    if lengths is None:
+        lengths = [0] * 65536
+        for key in range(0xE000, 0x10000):  # the second byte's top three bits are sync
+            facts = _frame_at(bytes((0xFF, key >> 8, key & 0xFF, 0)), 0)
+            if facts is not None and facts[1:] == (samples, rate):
+                lengths[key] = facts[0]
+        _RUNS[(samples, rate)] = lengths
+    return lengths
 
 
 def count_mp3_duration_in(data: mmap.mmap | bytes, start: int) -> float | None:
-    """The frame walk over bytes in memory (a mapped file, or bytes read over HTTP).
+    """The frame walk over bytes in memory (the file's bytes, or bytes read over HTTP).
 
     A header counts only if the next frame (or the end) follows it, as a stray 0xFFE bit
-    pattern inside tag or padding bytes would not. Headers are decoded once per process
-    through a table keyed by their bytes, and the loop is kept flat (no call per frame):
-    a tenth of a show's files can need this walk, over every one of their frames.
+    pattern inside tag or padding bytes would not. A tenth of a show's files can need
+    this walk over every one of their frames, so its common case is an inner loop of a
+    few operations per frame: frames of the same samples and rate follow each other,
+    their lengths looked up by header bytes in a table built once per process. Anything
+    else (a change of rate, garbage to skip) goes through the outer loop, which decodes
+    headers once per process through a table keyed by their bytes.
     """
     pos, end, samples, rate = start, len(data), 0, 0
     if not _HEADERS:
@@ -259,14 +313,26 @@ def count_mp3_duration_in(data: mmap.mmap | bytes, start: int) -> float | None:
     current = header(pos)
     while pos < end:
         if current is not None:
+            # the run: count frames of the current kind while each is followed by another
+            lengths, size, run, last = _run_lengths(current[1], current[2]), current[0], 0, end - 4
+            following = pos + size
+            while following <= last and data[following] == 0xFF:
+                size = lengths[data[following + 1] << 8 | data[following + 2]]
+                if not size:
+                    break
+                run += 1
+                pos = following
+                following = pos + size
+            if run:
+                samples, rate = samples + run * current[1], current[2]
+                current = header(pos)
+            # the frame at pos is followed by the end, by a frame of another kind, or by neither
             following = pos + current[0]
             if following >= end:
                 samples, rate = samples + current[1], current[2]
                 break
             if following + 4 <= end and data[following] == 0xFF:
-                nxt = headers[data[following + 1] << 8 | data[following + 2]]
-                if nxt is unseen:
-                    nxt = header(following)
+                nxt = header(following)
                 if nxt is not None:
                     samples, rate, pos, current = samples + current[1], current[2], following, nxt
                     continue

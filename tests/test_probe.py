@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import random
 from pathlib import Path
 
 import pytest
 from mutagen.mp3 import MP3
 
-from feedtool.probe import ProbeError, count_mp3_duration, mime_for, probe
+from feedtool.probe import (
+    ProbeError,
+    _frame_at,
+    _id3_has_chapters,
+    count_mp3_duration,
+    count_mp3_duration_in,
+    mime_for,
+    probe,
+)
 
 from .conftest import AUDIO, DURATIONS
 
@@ -82,3 +92,86 @@ def test_wrong_extension_is_not_audio(tmp_path: Path) -> None:
 def test_unknown_extension(tmp_path: Path) -> None:
     with pytest.raises(ProbeError, match="not a supported audio type"):
         probe(tmp_path / "x.mid")
+
+
+def _reference_walk(data: bytes, start: int) -> float | None:
+    """The frame walk's definition, one frame at a time: a header counts if the end or
+    another valid header follows it; otherwise look for the next 0xFF byte."""
+    pos, samples, rate = start, 0, 0
+    while 0 <= pos < len(data):
+        frame = _frame_at(data, pos)
+        if frame is not None:
+            following = pos + frame[0]
+            if following >= len(data) or _frame_at(data, following) is not None:
+                samples, rate, pos = samples + frame[1], frame[2], following
+                continue
+        pos = data.find(b"\xff", pos + 1)
+    return samples / rate if rate else None
+
+
+def _synthetic_stream(seed: int) -> bytes:
+    """Frames of two kinds (MPEG-1 at 44.1 kHz, MPEG-2 at 22.05 kHz) at random bitrates
+    and paddings, with stray sync bytes, garbage and a cut last frame."""
+    rng = random.Random(seed)
+    out = bytearray(rng.randbytes(rng.randrange(0, 40)))
+    for _ in range(rng.randrange(50, 400)):
+        roll = rng.random()
+        if roll < 0.03:
+            out += b"\xff\xfb" + rng.randbytes(rng.randrange(0, 30))  # a stray header-like pattern
+            continue
+        if roll < 0.05:
+            out += rng.randbytes(rng.randrange(1, 300))
+            continue
+        second = 0xFB if roll < 0.7 else 0xF3  # MPEG-1 / MPEG-2 layer III
+        third = rng.randrange(1, 15) << 4 | (rng.randrange(2) << 1)  # bitrate, rate 0, padding
+        header = bytes((0xFF, second, third, 0x44))
+        length = _frame_at(header, 0)[0]
+        out += header + bytes(rng.randrange(0, 256) for _ in range(8)) + bytes(length - 12)
+    return bytes(out[: len(out) - rng.randrange(0, 200)])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_frame_walk_matches_its_one_frame_at_a_time_definition(seed: int) -> None:
+    data = _synthetic_stream(seed)
+    assert count_mp3_duration_in(data, 0) == _reference_walk(data, 0)
+
+
+def test_frame_walk_matches_its_definition_on_real_files() -> None:
+    for name in ("vbr-noxing.mp3", "tone.mp3", "chapters.mp3"):
+        data = (AUDIO / name).read_bytes()
+        start = MP3(AUDIO / name).info.frame_offset
+        assert count_mp3_duration_in(data, start) == _reference_walk(data, start)
+        garbled = data[: len(data) // 2] + b"\xff\xfb\x90" + data[len(data) // 2 :]
+        assert count_mp3_duration_in(garbled, start) == _reference_walk(garbled, start)
+
+
+@pytest.mark.parametrize("version", [3, 4])
+@pytest.mark.parametrize("art", [False, True])
+@pytest.mark.parametrize("chapters", [False, True])
+def test_chapters_are_found_behind_cover_art_in_either_id3_version(
+        tmp_path: Path, version: int, art: bool, chapters: bool) -> None:
+    from mutagen.id3 import APIC, CHAP, ID3, TIT2
+
+    path = tmp_path / "episode.mp3"
+    path.write_bytes((AUDIO / "tone.mp3").read_bytes())
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text="An episode"))
+    if art:  # before the chapters, as a tag's frames often are; bigger than any read the probe makes
+        tags.add(APIC(encoding=3, mime="image/png", type=3, desc="", data=random.Random(1).randbytes(300_000)))
+    if chapters:
+        tags.add(CHAP(element_id="ch0", start_time=0, end_time=1000, sub_frames=[TIT2(text=["Opening"])]))
+    tags.save(path, v2_version=version)
+    result = probe(path)
+    assert [c.title for c in result.chapters] == (["Opening"] if chapters else [])
+    with open(path, "rb") as handle:
+        assert _id3_has_chapters(handle, handle.read(10)) is chapters
+
+
+def test_an_id3v24_tag_with_plain_frame_sizes_is_searched_whole() -> None:
+    """Some writers put ID3v2.3's plain sizes into v2.4 tags; walking those by syncsafe
+    sizes would land inside a frame and could miss the chapters."""
+    frames = b"APIC" + (200).to_bytes(4, "big") + b"\0\0" + bytes(200)  # 200 = 0xC8: not syncsafe
+    frames += b"CHAP" + (10).to_bytes(4, "big") + b"\0\0" + bytes(10)
+    tag = b"ID3\x04\x00\x00" + bytes((0, 0, len(frames) >> 7, len(frames) & 0x7F)) + frames
+    handle = io.BytesIO(tag + b"\xff\xfb\x90\x00")
+    assert _id3_has_chapters(handle, handle.read(10)) is True
