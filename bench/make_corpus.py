@@ -5,8 +5,11 @@ A few dozen base clips are encoded once with ffmpeg/lame (kept in bench/.corpus/
 every episode's file is then derived in Python: MP3s are cut to a length by whole
 frames (their Xing header rewritten to match; about 10 % are VBR without any header,
 the case that needs a frame count), Ogg, Opus, FLAC and M4A files are retagged copies
-of base clips of many lengths, WAVs are written directly. Each file's true duration is
-recorded in truth.json beside the show. Needs ffmpeg and lame (Debian packages).
+of base clips of many lengths, WAVs are written directly. Like a real show's files, every
+MP3 and M4A carries the tags podcast hosts write (title, artist, album, date, genre,
+track, a comment with the notes) and half of them the show's cover (184 KB); Ogg, Opus
+and FLAC files carry the same text tags. Each file's true duration is recorded in
+truth.json beside the show. Needs ffmpeg and lame (Debian packages).
 
 Usage: python bench/make_corpus.py N [--out DIR]
 """
@@ -27,6 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BASE = HERE / ".corpus" / "base"
 FF = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y"]
+VERSION = 2  # 2: tags and cover art like a real show's files (1 had untagged MP3s)
 RATE = 22050
 BASE_SECONDS = (2, 3, 5, 8, 12, 17, 23, 30, 38, 45, 52, 60)
 # share of each format in the corpus (MP3 dominates real shows)
@@ -110,16 +114,36 @@ def cut_mp3(data: bytes, frames: list[tuple[int, int]], count: int, xing: bool) 
     return b"".join(data[o : o + s] for o, s in frames[:count])
 
 
-def retag(source: Path, target: Path, title: str) -> None:
-    """A copy that differs in its tags (a distinct file of the same audio)."""
+def tag(path: Path, title: str, date: str, number: int, notes: str, art: bytes | None) -> None:
+    """The tags a podcast host writes into an episode's file (the cover only if `art`)."""
     import mutagen
+    from mutagen.id3 import APIC, COMM, ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK
+    from mutagen.mp4 import MP4Cover
 
-    shutil.copy(source, target)
-    audio = mutagen.File(target)
+    if path.suffix == ".mp3":
+        tags = ID3()
+        for frame in (TIT2(encoding=3, text=title), TPE1(encoding=3, text="Bench"),
+                      TALB(encoding=3, text="Benchmark Show"), TDRC(encoding=3, text=date[:10]),
+                      TCON(encoding=3, text="Podcast"), TRCK(encoding=3, text=str(number)),
+                      COMM(encoding=3, lang="eng", desc="", text=notes)):
+            tags.add(frame)
+        if art:
+            tags.add(APIC(encoding=3, mime="image/png", type=3, desc="Cover", data=art))
+        tags.save(path)
+        return
+    audio = mutagen.File(path)
     if audio.tags is None:
         audio.add_tags()
-    key = "\xa9nam" if target.suffix == ".m4a" else "title"
-    audio.tags[key] = [title]
+    if path.suffix == ".m4a":
+        audio.tags.update({"\xa9nam": [title], "\xa9ART": ["Bench"], "\xa9alb": ["Benchmark Show"],
+                           "\xa9day": [date[:10]], "\xa9gen": ["Podcast"], "trkn": [(number, 0)],
+                           "\xa9cmt": [notes]})
+        if art:
+            audio.tags["covr"] = [MP4Cover(art, imageformat=MP4Cover.FORMAT_PNG)]
+    else:
+        audio.tags.update({"title": [title], "artist": ["Bench"], "album": ["Benchmark Show"],
+                           "date": [date[:10]], "genre": ["Podcast"], "tracknumber": [str(number)],
+                           "comment": [notes]})
     audio.save()
 
 
@@ -129,9 +153,11 @@ def main() -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     out = args.out or HERE / ".corpus" / f"show-{args.n}"
-    if (out / "truth.json").exists():
+    marker = out / "corpus-version"
+    if (out / "truth.json").exists() and marker.exists() and marker.read_text().strip() == str(VERSION):
         print(f"{out} exists")
         return 0
+    shutil.rmtree(out, ignore_errors=True)  # an older corpus's files
     make_base()
     cbr = (BASE / "long-cbr.mp3").read_bytes()
     cbr_frames = mp3_frames(cbr)
@@ -147,12 +173,18 @@ def main() -> int:
         "categories: [Technology]\n"
     )
     shutil.copy(HERE.parent / "episodes" / "cover.png", folder / "cover.png")
+    art = (folder / "cover.png").read_bytes()
     truth = {}
     kinds = [k for k, _ in MIX]
     weights = [w for _, w in MIX]
     for n in range(args.n):
         kind = rng.choices(kinds, weights)[0]
         stem = f"{n:05d}-episode"
+        title = f"{rng.choice(['News', 'Interview', 'Analysis', 'Report'])} from day {n}"
+        date = f"{2000 + n // 365 % 26}-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00Z"
+        notes = (f"Show notes for episode {n}. We talk about **topic {rng.randint(1, 999)}** with a guest.\n\n"
+                 f"- Point one\n- Point two, with [a link](https://example.com/{n})\n")
+        cover = art if rng.random() < 0.5 else None
         if kind in ("mp3", "vbr"):
             seconds = rng.uniform(1.5, 60)
             count = max(1, int(seconds * RATE / 576))
@@ -177,16 +209,13 @@ def main() -> int:
         else:
             seconds = rng.choice(BASE_SECONDS)
             name = f"{stem}.{kind}"
-            retag(BASE / f"{seconds}.{kind}", folder / name, f"Episode {n}")
+            shutil.copy(BASE / f"{seconds}.{kind}", folder / name)
             truth[name] = float(seconds)
-        (folder / f"{stem}.md").write_text(
-            f"---\ntitle: \"{rng.choice(['News', 'Interview', 'Analysis', 'Report'])} from day {n}\"\n"
-            f"date: {2000 + n // 365 % 26}-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00Z\n"
-            f"episode: {n + 1}\n---\n\n"
-            f"Show notes for episode {n}. We talk about **topic {rng.randint(1, 999)}** with a guest.\n\n"
-            f"- Point one\n- Point two, with [a link](https://example.com/{n})\n"
-        )
+        if kind != "wav":
+            tag(folder / name, title, date, n + 1, notes, cover if kind in ("mp3", "vbr", "m4a") else None)
+        (folder / f"{stem}.md").write_text(f'---\ntitle: "{title}"\ndate: {date}\nepisode: {n + 1}\n---\n\n{notes}')
     (out / "truth.json").write_text(json.dumps(truth, indent=0, sort_keys=True))
+    marker.write_text(f"{VERSION}\n")
     print(f"made {args.n} episodes in {folder}")
     return 0
 
