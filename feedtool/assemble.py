@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from .cache import BuildCache
 from .checks import check_feed, check_sources
 from .checks.artwork import local_art, probe_remote_images
 from .findings import Findings
-from .folder import FileStat, Listing
+from .folder import FileStat, Listing, split_name
 from .http import RemoteError, head
 from .load import load_episodes, load_show
 from .media import remote_urls, resolve
@@ -77,6 +78,21 @@ def start_probing(listing: Listing, cache: BuildCache, network: Network) -> Prob
     return Probing(fresh, network.jobs, background=True)
 
 
+def start_probing_all(folder: Path, network: Network) -> Probing | None:
+    """start_probing for a build whose cache knows no audio file: every audio file at the
+    top of the folder, found by one directory read without a stat, so that probing starts
+    before the build's fingerprint and listing (their 20,000 stats at 10,000 episodes)."""
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name for entry in entries if split_name(entry.name)[1] in AUDIO_EXTENSIONS
+                           and entry.is_file())
+    except OSError:
+        return None  # reported by whoever reads the folder next
+    if len(names) < SERIAL_BELOW or network.jobs == 1:
+        return None
+    return Probing([folder / name for name in names], network.jobs, background=True)
+
+
 def _stat(listing: Listing, rel: str) -> FileStat | None:
     try:
         return listing.stat(rel)
@@ -116,22 +132,24 @@ def probe_local(listing: Listing, episodes: list[Episode], cache: BuildCache,
 
 def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
              network: Network | None = None, cache: BuildCache | None = None,
-             preview_url: str | None = None, stats: dict[str, FileStat] | None = None) -> Assembled | None:
+             preview_url: str | None = None, stats: dict[str, FileStat] | None = None,
+             early: Probing | None = None) -> Assembled | None:
     """Everything short of writing; None when the show itself could not be read.
 
     Episodes with errors are reported and left out, so the rest is still checked.
     `preview_url` serves the feed and its media from another address (see load_show).
     `stats`: the top-level files' stats, if the caller has just read them (see Listing).
+    `early`: probing the caller has started (start_probing_all); closed here.
     """
     network = network or Network()
     cache = cache or BuildCache(None)
     log = Stages(network.log)
-    if not folder.is_dir():
-        findings.add("SHOW-MISSING", folder.as_posix(), None, "no such folder (check --episodes)")
-        return None
-    listing = Listing(folder, stats)
-    early = start_probing(listing, cache, network)
     try:
+        if not folder.is_dir():
+            findings.add("SHOW-MISSING", folder.as_posix(), None, "no such folder (check --episodes)")
+            return None
+        listing = Listing(folder, stats)
+        early = early or start_probing(listing, cache, network)
         return _assemble(listing, early, now, findings, feed_name, network, cache, preview_url, log)
     finally:
         if early:

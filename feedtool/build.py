@@ -152,17 +152,29 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     kept = f" ({feed.as_posix()} is unchanged)" if feed.exists() else ""
     key = None
     top: dict[str, FileStat] = {}
-    if previous is None:  # with a live feed to guard against, always compare it
-        preview = (preview_url,) if preview_url else ()
-        key = fingerprint(folder, output, network, (sorted(allow_removal), allow_changes, *preview), top)
-        if (result := _unchanged(cache, key, feed, now, findings)) is not None:
-            return result
+    early = None
+    if cache.knows_no_media():  # nothing can be unchanged: probing starts before the fingerprint
+        from .assemble import start_probing_all
+
+        early = start_probing_all(folder, network)
+    try:
+        if previous is None:  # with a live feed to guard against, always compare it
+            preview = (preview_url,) if preview_url else ()
+            key = fingerprint(folder, output, network, (sorted(allow_removal), allow_changes, *preview), top)
+            if (result := _unchanged(cache, key, feed, now, findings)) is not None:
+                if early:
+                    early.close()
+                return result
+    except BaseException:
+        if early:
+            early.close()
+        raise
     from .assemble import Stages, assemble, remember_records  # the pipeline: imported only when there is work
     from .guard import guard, read_previous, remember_written
     from .page import PAGE_FILE, show_page
     from .write import write_atomic
 
-    assembled = assemble(folder, now, findings, feed.as_posix(), network, cache, preview_url, top or None)
+    assembled = assemble(folder, now, findings, feed.as_posix(), network, cache, preview_url, top or None, early)
     if assembled is not None and findings.errors:
         remember_records(cache, assembled, folder)  # the work on the episodes without errors is kept
     if assembled is None or findings.errors:

@@ -140,6 +140,11 @@ class BuildCache:
         chapters = tuple(Chapter(**c) for c in facts["chapters"])
         return Probe(MediaInfo(**facts["info"]), facts["note"], chapters, row[3] or ""), key
 
+    def knows_no_media(self) -> bool:
+        """Whether no audio file's facts are kept (a first build, or --no-cache): then
+        every audio file is probed, and probing can start before anything is compared."""
+        return self.db is None or self.db.execute("SELECT 1 FROM media LIMIT 1").fetchone() is None
+
     def has_media(self, path: Path | str, stat: FileStat | None = None) -> bool:
         """Whether the cache knows the file as it is (without decoding its facts)."""
         return self._media_row(path, stat)[0] is not None

@@ -60,7 +60,7 @@ class Listing:
     def suffixes(self) -> list[tuple[str, str, str]]:
         """(name, stem, lower-case extension) of every file, as os.path.splitext splits it."""
         if self._suffixes is None:
-            self._suffixes = [(name, *_split(name)) for name in self.files()]
+            self._suffixes = [(name, *split_name(name)) for name in self.files()]
         return self._suffixes
 
     def is_plain_file(self, rel: str) -> bool:
@@ -78,7 +78,7 @@ class Listing:
         return known
 
 
-def _split(name: str) -> tuple[str, str]:
+def split_name(name: str) -> tuple[str, str]:
     """os.path.splitext of a file name (leading dots are not an extension's), in a third of
     the time: it runs for every file of the show."""
     dot = name.rfind(".")

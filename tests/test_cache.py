@@ -539,3 +539,38 @@ def test_the_listing_splits_names_as_splitext_does(tmp_path) -> None:
         (tmp_path / name).write_bytes(b"")
     split = {name: (stem, suffix) for name, stem, suffix in Listing(tmp_path).suffixes()}
     assert split == {name: (os.path.splitext(name)[0], os.path.splitext(name)[1].lower()) for name in names}
+
+
+def test_a_first_build_starts_probing_before_reading_the_folder(make_show, build, tmp_path, monkeypatch) -> None:
+    """With nothing in the cache, every audio file is probed: the pool starts before the
+    fingerprint and the listing; once the cache knows the files, only new ones are probed."""
+    monkeypatch.setattr(assemble_module, "SERIAL_BELOW", 4)
+    monkeypatch.setattr(probe_module, "SERIAL_BELOW", 4)
+    started: list[str] = []
+    real_all, real_listed = assemble_module.start_probing_all, assemble_module.start_probing
+
+    def all_files(folder, network):
+        probing = real_all(folder, network)
+        started.append(f"all {len(probing.paths) if probing else 0}")
+        return probing
+
+    def listed(listing, cache, network):
+        probing = real_listed(listing, cache, network)
+        started.append(f"listed {len(probing.paths) if probing else 0}")
+        return probing
+
+    monkeypatch.setattr(assemble_module, "start_probing_all", all_files)
+    monkeypatch.setattr(assemble_module, "start_probing", listed)
+    folder = make_show(files(8))
+    serial = build(folder, "--no-cache", "--jobs", "1", output=tmp_path / "serial")
+    started.clear()
+    first = build(folder, "--jobs", "2")
+    assert first.exit_code == serial.exit_code == 0, first.stderr
+    assert first.feed.read_bytes() == serial.feed.read_bytes()
+    assert started == ["all 8"]
+    for n in (8, 9, 10, 11, 12):  # five new episodes: enough for the pool
+        shutil.copy(folder / "000-ep.mp3", folder / f"{n:03d}-ep.mp3")
+        (folder / f"{n:03d}-ep.md").write_text(f"---\ntitle: New {n}\ndate: 2026-01-0{n % 9 + 1}\n---\nNew.\n")
+    again = build(folder, "--jobs", "2")
+    assert again.exit_code == 0, again.stderr
+    assert started == ["all 8", "listed 5"]
