@@ -89,12 +89,10 @@ def file_sample(path: Path) -> str:
 
 def _sample_of(handle: BinaryIO) -> str:
     """file_sample() of a file already open (the probe's handle)."""
-    size = os.fstat(handle.fileno()).st_size
-    handle.seek(0)
-    first = zlib.crc32(handle.read(SAMPLE_BYTES))
-    if size > 2 * SAMPLE_BYTES:
-        handle.seek(size - SAMPLE_BYTES)
-    last = zlib.crc32(handle.read(SAMPLE_BYTES))
+    fd = handle.fileno()  # read past the buffered reader: one system call and one copy each
+    size = os.fstat(fd).st_size
+    first = zlib.crc32(os.pread(fd, SAMPLE_BYTES, 0))
+    last = zlib.crc32(os.pread(fd, SAMPLE_BYTES, size - SAMPLE_BYTES if size > 2 * SAMPLE_BYTES else SAMPLE_BYTES))
     return f"{size}:{first:08x}:{last:08x}"
 
 
@@ -205,14 +203,15 @@ def _id3_has_chapters(handle: BinaryIO, header: bytes) -> bool:
     if version in (3, 4) and not flags & 0xC0:
         pos, end = 10, 10 + size
         while pos + 10 <= end:
-            handle.seek(pos)
+            handle.seek(pos)  # text frames come from the reader's buffer; cover art is skipped
             frame = handle.read(10)
             ident = frame[:4]
             if ident == b"CHAP":
                 return True
             if ident == b"\0\0\0\0":  # padding: the end of the frames
                 return False
-            if len(frame) < 10 or not _is_frame_id(ident) or (version == 4 and any(b & 0x80 for b in frame[4:8])):
+            if len(frame) < 10 or not (ident.isalnum() and ident.isupper()) or (
+                    version == 4 and any(b & 0x80 for b in frame[4:8])):
                 break  # not a frame where one should start: search the tag whole
             pos += 10 + (_syncsafe(frame[4:8]) if version == 4 else int.from_bytes(frame[4:8], "big"))
         else:
@@ -220,10 +219,6 @@ def _id3_has_chapters(handle: BinaryIO, header: bytes) -> bool:
                 return False
     handle.seek(10)
     return b"CHAP" in handle.read(size)
-
-
-def _is_frame_id(ident: bytes) -> bool:
-    return all(0x41 <= b <= 0x5A or 0x30 <= b <= 0x39 for b in ident)
 
 
 # MPEG audio frame tables: bitrates in kbit/s by (version is MPEG-1, layer), sample rates.
