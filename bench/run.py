@@ -4,7 +4,8 @@
 For each N (default 1,000 and 10,000) it makes the corpus (bench/make_corpus.py), then
 measures, as the median of several runs: a cold build, a rebuild with nothing changed,
 a rebuild after adding one episode, and a cold build with --jobs 1; the peak memory of
-the build's whole process tree; and, on the same files, the floors: a bare mutagen
+the build's whole process tree; and, on the same files and in the same run (this
+machine's speed drifts by tens of percent within minutes), the floors: a bare mutagen
 loop (one and two processes) and feedgen writing N podcast items. It checks every
 duration in the feed against the corpus's true durations. Timings are printed, never
 asserted.
@@ -145,8 +146,9 @@ def bench(n: int, runs: int) -> dict:
     show, truth = corpus / "episodes", json.loads((corpus / "truth.json").read_text())
     work = corpus / "work"
     audio = sorted(str(p) for p in show.iterdir() if p.suffix != ".md" and p.name not in ("show.yaml", "cover.png"))
-    figures: dict[str, list[float]] = {k: [] for k in ("cold", "unchanged", "one_added", "jobs1", "memory")}
-    for _ in range(runs):
+    figures: dict[str, list[float]] = {k: [] for k in ("cold", "unchanged", "one_added", "jobs1", "memory",
+                                                       "mutagen_1", "mutagen_2", "feedgen", "ratio")}
+    for _ in range(runs):  # each run measures the floors too: the machine's speed drifts between runs
         shutil.rmtree(work, ignore_errors=True)
         cache = ["--cache-dir", str(work / "cache")]
         seconds, peak, _ = timed(build(show, work / "out", *cache))
@@ -167,14 +169,13 @@ def bench(n: int, runs: int) -> dict:
         shutil.rmtree(work / "cache", ignore_errors=True)
         seconds, _, _ = timed(build(show, work / "out-j1", "--no-cache", "--jobs", "1"))
         figures["jobs1"].append(seconds)
+        figures["mutagen_1"].append(mutagen_floor(audio, 1))
+        figures["mutagen_2"].append(mutagen_floor(audio, 2))
+        figures["feedgen"].append(feedgen_floor(n))
+        figures["ratio"].append(figures["cold"][-1] / (figures["mutagen_2"][-1] + figures["feedgen"][-1]))
     off, worst = check_durations(work / "out-j1" / "feed.xml", truth)
-    floors = {
-        "mutagen_1": statistics.median(mutagen_floor(audio, 1) for _ in range(runs)),
-        "mutagen_2": statistics.median(mutagen_floor(audio, 2) for _ in range(runs)),
-        "feedgen": statistics.median(feedgen_floor(n) for _ in range(runs)),
-    }
     result = {k: statistics.median(v) for k, v in figures.items()}
-    return {"n": n, **result, **floors, "durations_off": off, "worst_error": worst}
+    return {"n": n, **result, "ratios": figures["ratio"], "durations_off": off, "worst_error": worst}
 
 
 def main() -> int:
@@ -188,7 +189,9 @@ def main() -> int:
         floor = r["mutagen_2"] + r["feedgen"]
         print(f"\nN = {n:,}")
         print(f"  cold build            {r['cold']:7.2f} s   (floor: mutagen in 2 processes {r['mutagen_2']:.2f} s "
-              f"+ feedgen {r['feedgen']:.2f} s = {floor:.2f} s; ratio {r['cold'] / floor:.2f})")
+              f"+ feedgen {r['feedgen']:.2f} s = {floor:.2f} s)")
+        print(f"  cold / floor          {r['ratio']:7.2f}     (each run's cold build over its own floor: "
+              f"{', '.join(f'{x:.2f}' for x in r['ratios'])})")
         print(f"  cold build, --jobs 1  {r['jobs1']:7.2f} s   (mutagen in 1 process {r['mutagen_1']:.2f} s)")
         print(f"  unchanged rebuild     {r['unchanged']:7.2f} s")
         print(f"  one episode added     {r['one_added']:7.2f} s")
