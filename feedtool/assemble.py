@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -42,6 +42,7 @@ class Assembled:
     xml: bytes  # feed.xml
     pages: tuple[tuple[str, bytes], ...] = ()  # every file of the feed, archive pages first, feed.xml last
     records: Records = field(default_factory=dict)  # every episode's record, by source (see record.py)
+    probing: Probing | None = None  # the pool, kept for publishing (assemble's `keep_pool`); close() it
 
     @cached_property
     def xml_sha256(self) -> str:
@@ -133,13 +134,14 @@ def probe_local(listing: Listing, episodes: list[Episode], cache: BuildCache,
 def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
              network: Network | None = None, cache: BuildCache | None = None,
              preview_url: str | None = None, stats: dict[str, FileStat] | None = None,
-             early: Probing | None = None) -> Assembled | None:
+             early: Probing | None = None, keep_pool: bool = False) -> Assembled | None:
     """Everything short of writing; None when the show itself could not be read.
 
     Episodes with errors are reported and left out, so the rest is still checked.
     `preview_url` serves the feed and its media from another address (see load_show).
     `stats`: the top-level files' stats, if the caller has just read them (see Listing).
-    `early`: probing the caller has started (start_probing_all); closed here.
+    `early`: probing the caller has started (start_probing_all); closed here, unless
+    `keep_pool` hands its pool on (Assembled.probing) for the build's publishing.
     """
     network = network or Network()
     cache = cache or BuildCache(None)
@@ -150,14 +152,18 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
             return None
         listing = Listing(folder, stats)
         early = early or start_probing(listing, cache, network)
-        return _assemble(listing, early, now, findings, feed_name, network, cache, preview_url, log)
+        assembled = _assemble(listing, early, now, findings, feed_name, network, cache, preview_url, log, keep_pool)
+        if assembled is not None and keep_pool and early and early.pool:
+            assembled, early = replace(assembled, probing=early), None  # handed on
+        return assembled
     finally:
         if early:
             early.close()
 
 
 def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: Findings, feed_name: str,
-              network: Network, cache: BuildCache, preview_url: str | None, log: Stages) -> Assembled | None:
+              network: Network, cache: BuildCache, preview_url: str | None, log: Stages,
+              keep_pool: bool = False) -> Assembled | None:
     folder = listing.folder
     show = load_show(folder, findings, preview_url)
     records: dict[str, Record] = {}
@@ -229,7 +235,7 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
                   local_art(folder, show.image, cache))
     log.done("checked the show and its episodes")
     rendering.finish()
-    if early:
+    if early and not keep_pool:
         early.close()  # before the feed's tree is built: the worker's memory counts too
     pages = render_pages(show, published, findings, records)
     xml = pages[-1].xml

@@ -15,6 +15,9 @@ from .folder import FileStat
 from .options import Network, open_cache
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from concurrent.futures import Executor
+
     from .assemble import Assembled
     from .model import MediaRef
 
@@ -169,12 +172,27 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         if early:
             early.close()
         raise
-    from .assemble import Stages, assemble, remember_records  # the pipeline: imported only when there is work
+    from .assemble import assemble  # the pipeline: imported only when there is work
+
+    assembled = assemble(folder, now, findings, feed.as_posix(), network, cache, preview_url, top or None, early,
+                         keep_pool=True)
+    try:
+        return _publish_build(folder, output, feed, key, kept, assembled, findings, previous, allow_removal,
+                              allow_changes, network, cache, preview_url)
+    finally:
+        if assembled is not None and assembled.probing:
+            assembled.probing.close()
+
+
+def _publish_build(folder: Path, output: Path, feed: Path, key: str | None, kept: str, assembled: Assembled | None,
+                   findings: Findings, previous: str | None, allow_removal: frozenset[str], allow_changes: bool,
+                   network: Network, cache: BuildCache, preview_url: str | None) -> BuildResult:
+    """Guard the published feed, then write: media first, the feed last; keep the results."""
+    from .assemble import Stages, remember_records
     from .guard import guard, read_previous, remember_written
     from .page import PAGE_FILE, show_page
     from .write import write_atomic
 
-    assembled = assemble(folder, now, findings, feed.as_posix(), network, cache, preview_url, top or None, early)
     if assembled is not None and findings.errors:
         remember_records(cache, assembled, folder)  # the work on the episodes without errors is kept
     if assembled is None or findings.errors:
@@ -186,8 +204,12 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         log.done("compared with the published feed")
     if findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
+    stored = False
     try:
-        written, files = publish_media(folder, output, assembled)
+        finish_media = publish_media(folder, output, assembled, assembled.probing.pool if assembled.probing else None)
+        remember_records(cache, assembled, folder)  # meanwhile, if the pool's worker links the media
+        stored = True
+        written, files = finish_media()
         unchanged = feed.is_file() and feed.read_bytes() == assembled.xml
         for name, page in assembled.pages[:-1]:  # archive pages, before the feed that links them
             if not (output / name).is_file() or (output / name).read_bytes() != page:
@@ -202,13 +224,14 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         if not unchanged:
             write_atomic(feed, assembled.xml)  # last: the feed only points at media already there
     except OSError as exc:
-        where = exc.filename or output
+        if not stored:
+            remember_records(cache, assembled, folder)
+        where = exc.filename2 or exc.filename or output  # a rename's or a link's target, not its temp file
         findings.add("WRITE-FAILED", Path(where).as_posix(), None, f"cannot write: {exc.strerror}")
         raise Aborted(findings, "the feed was not updated") from None
     log.done(f"wrote {written + (not unchanged)} changed files")
     _remember(cache, key, assembled, findings, files)
     remember_written(cache, assembled)
-    remember_records(cache, assembled, folder)
     log.done("kept what the build made in the cache")
     new = [item.episode.title for item in assembled.published
            if published is None or item.episode.guid not in published.items]
@@ -219,14 +242,19 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     )
 
 
-def publish_media(folder: Path, output: Path, assembled: Assembled) -> tuple[int, list[str]]:
-    """Put every file the feed points to into output/: media (unless served from a CDN),
-    transcripts, and the generated JSON chapters. Returns how many files changed, and
-    the output-relative paths of them all."""
-    from . import chapters
-    from .media import chapters_path
-    from .write import write_atomic
+POOL_LINKS_FROM = 1000  # media files: fewer are linked here (sending them to the worker costs more)
 
+
+def publish_media(folder: Path, output: Path, assembled: Assembled,
+                  pool: Executor | None = None) -> Callable[[], tuple[int, list[str]]]:
+    """Put every file the feed points to into output/: media (unless served from a CDN),
+    transcripts, and the generated JSON chapters. Returns a call that finishes it and
+    gives how many files changed, and the output-relative paths of them all.
+
+    With a `pool` (a cold build's, whose worker is idle by now), the media are linked
+    there while this process goes on (it stores the build's records meanwhile): at
+    10,000 episodes that is 10,000 links.
+    """
     show = assembled.show
     media: list[MediaRef | None] = [show.image]
     site: list[MediaRef] = []
@@ -242,8 +270,30 @@ def publish_media(folder: Path, output: Path, assembled: Assembled) -> tuple[int
     except OSError:
         present = set()
     source_dir, target_dir = os.path.join(folder, ""), os.path.join(output, "")  # with a separator at the end
-    changed = sum(_publish(source_dir, target_dir, path, path in present or "/" in path) for path in paths)
-    files = list(paths)
+    flags = [path in present or "/" in path for path in paths]
+    linking = pool.submit(_publish_all, source_dir, target_dir, paths, flags) if pool and len(paths) >= POOL_LINKS_FROM \
+        else None
+    changed = 0 if linking else _publish_all(source_dir, target_dir, paths, flags)
+
+    def finish() -> tuple[int, list[str]]:
+        done = changed + (linking.result() if linking else 0)
+        return done + _publish_chapters(output, assembled, paths), paths
+
+    return finish
+
+
+def _publish_all(source_dir: str, target_dir: str, paths: list[str], present: list[bool]) -> int:
+    """_publish() for each path: how many changed (run in the pool's worker, or here)."""
+    return sum(_publish(source_dir, target_dir, path, flag) for path, flag in zip(paths, present, strict=True))
+
+
+def _publish_chapters(output: Path, assembled: Assembled, files: list[str]) -> int:
+    """The generated JSON chapters of the show's own site; their paths are added to `files`."""
+    from . import chapters
+    from .media import chapters_path
+    from .write import write_atomic
+
+    show, changed = assembled.show, 0
     for item in assembled.published:
         if item.chapters and item.chapters_url and item.chapters_url.startswith(show.site_url):
             data = chapters.to_json(item.chapters, item.episode.title, show.title)
@@ -252,7 +302,7 @@ def publish_media(folder: Path, output: Path, assembled: Assembled) -> tuple[int
             if not target.exists() or target.read_bytes() != data:
                 write_atomic(target, data)
                 changed += 1
-    return changed, files
+    return changed
 
 
 def _publish(source_dir: str, target_dir: str, path: str, present: bool = True) -> bool:

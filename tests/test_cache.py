@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from feedtool import assemble as assemble_module
+from feedtool import build as build_module
 from feedtool import prerender
 from feedtool import probe as probe_module
 from feedtool.cli import main
@@ -521,8 +522,6 @@ def test_rendered_notes_that_no_episode_uses_leave_the_cache(make_show, build, t
 
 
 def test_a_new_feedtool_rebuilds_a_show_it_would_call_unchanged(make_show, build, monkeypatch) -> None:
-    from feedtool import build as build_module
-
     folder = make_show(files(2))
     assert build(folder).exit_code == 0
     assert build(folder).stdout.startswith("unchanged ")
@@ -574,3 +573,45 @@ def test_a_first_build_starts_probing_before_reading_the_folder(make_show, build
     again = build(folder, "--jobs", "2")
     assert again.exit_code == 0, again.stderr
     assert started == ["all 8", "listed 5"]
+
+
+def test_media_linked_by_the_pools_worker_are_published_as_here(make_show, build, tmp_path, monkeypatch) -> None:
+    """A cold build's pool links the media while this process stores the records: the
+    output is the serial build's, every media file is the source itself (a hard link),
+    and a file the worker cannot write is a WRITE-FAILED error that names it, with the
+    feed untouched."""
+    monkeypatch.setattr(assemble_module, "SERIAL_BELOW", 4)
+    monkeypatch.setattr(probe_module, "SERIAL_BELOW", 4)
+    monkeypatch.setattr(build_module, "POOL_LINKS_FROM", 4)
+    linked_here: list[str] = []  # a worker appends to its own copy
+    real = build_module._publish
+
+    def counting(source_dir, target_dir, path, present=True):
+        linked_here.append(path)
+        return real(source_dir, target_dir, path, present)
+
+    monkeypatch.setattr(build_module, "_publish", counting)
+    folder = make_show(files(8))
+    serial = build(folder, "--no-cache", "--jobs", "1", output=tmp_path / "serial")
+    assert len(linked_here) == 9  # eight episodes' audio and the cover, in this process
+    linked_here.clear()
+    pooled = build(folder, "--jobs", "2", output=tmp_path / "pooled")
+    assert pooled.exit_code == serial.exit_code == 0, pooled.stderr
+    assert linked_here == []  # the worker's own copy of the function did it
+    assert sorted(p.name for p in (tmp_path / "pooled").iterdir()) == \
+        sorted(p.name for p in (tmp_path / "serial").iterdir())
+    assert pooled.feed.read_bytes() == serial.feed.read_bytes()
+    for name in (p.name for p in folder.iterdir() if p.suffix in (".mp3", ".m4a", ".ogg", ".opus", ".flac", ".wav")):
+        assert (tmp_path / "pooled" / name).samefile(folder / name)
+
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "feed.xml").write_bytes(serial.feed.read_bytes())  # the published feed
+    (blocked / "003-ep.mp3").mkdir()  # a folder where a media file must go
+    (blocked / "003-ep.mp3" / "x").write_text("keeps the folder from being replaced")
+    shutil.rmtree(tmp_path / ".feedtool-cache")
+    failed = build(folder, "--jobs", "2", output=blocked)
+    assert failed.exit_code == 1 and "Traceback" not in failed.stderr
+    assert f"error WRITE-FAILED {(blocked / '003-ep.mp3').as_posix()}" in failed.stderr, failed.stderr
+    assert (blocked / "feed.xml").read_bytes() == serial.feed.read_bytes()
+    assert not (blocked / "index.html").exists()  # written after the media, like the feed
