@@ -271,8 +271,9 @@ def publish_media(folder: Path, output: Path, assembled: Assembled,
         present = set()
     source_dir, target_dir = os.path.join(folder, ""), os.path.join(output, "")  # with a separator at the end
     flags = [path in present or "/" in path for path in paths]
-    linking = pool.submit(_publish_all, source_dir, target_dir, paths, flags) if pool and len(paths) >= POOL_LINKS_FROM \
-        else None
+    linking = None
+    if pool is not None and len(paths) >= POOL_LINKS_FROM:
+        linking = pool.submit(_publish_all, source_dir, target_dir, paths, flags)
     changed = 0 if linking else _publish_all(source_dir, target_dir, paths, flags)
 
     def finish() -> tuple[int, list[str]]:
