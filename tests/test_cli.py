@@ -123,3 +123,22 @@ def test_a_build_pauses_the_cycle_collector_and_turns_it_back_on(tmp_path, monke
                  "--no-cache")
     assert result.exit_code == 0, result.output
     assert seen == [False] and gc.isenabled()
+
+
+def test_the_collector_stays_off_after_a_build_only_when_the_process_ends(monkeypatch) -> None:
+    import gc
+
+    from feedtool import cli as cli_module
+
+    assert gc.isenabled()
+    try:
+        monkeypatch.setattr(cli_module, "_ENDS_AFTER_COMMAND", False)  # `main`, as tests and serve run it
+        with cli_module.cycle_collection_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled()
+        monkeypatch.setattr(cli_module, "_ENDS_AFTER_COMMAND", True)  # `run`: the process ends next
+        with cli_module.cycle_collection_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
