@@ -74,8 +74,10 @@ _SIMPLE_LINE = re.compile(
     )[ ]*""",
     re.VERBOSE,
 )
-# characters after which YAML (or this reading of it) may see another line, or refuse it
-_NOT_SIMPLE = re.compile("[\t\r\x7f\x85\u2028\u2029\x1c-\x1e\ufeff]")
+# characters YAML refuses (anything not printable; callers other than episode loading do
+# not clean their text), or after which it, or this reading, may see another line
+_NOT_SIMPLE = re.compile("[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029\ufeff]")
+_LONGEST_KEY = 1000  # libyaml refuses a key longer than 1024 characters
 
 
 def _parse_simple(text: str, first_line: int) -> dict[str, Node] | None:
@@ -93,7 +95,7 @@ def _parse_simple(text: str, first_line: int) -> dict[str, Node] | None:
         if match is None:
             return None
         key, double, single, plain = match.groups()
-        if key in mapping:
+        if key in mapping or len(key) > _LONGEST_KEY:
             return None  # PyYAML's reading says so, with both lines
         value = double if double is not None else single if single is not None else plain
         if not value.isprintable():

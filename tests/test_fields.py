@@ -94,7 +94,7 @@ def _pyyaml_reading(text: str) -> object:
 
 _PIECES = ["a", "Z", "5", " ", "  ", ":", ": ", "#", " #", "-", "?", "'", '"', "\\", ",", "[", "]", "{", "}",
            "&", "*", "!", "|", ">", "%", "@", "`", "é", "Дезертиры", "\u00a0", "\t", "\x7f", "\u2028", "\u2029", "\x85",
-           "\r", "\x1c", "\ufeff", "~",
+           "\r", "\x1c", "\ufeff", "\x01", "\x80", "\ufffe", "\U0001f399", "~",
            "https://example.com/a?b=1&c=2", "2024-05-01T10:00:00Z", "yes", "null", "0042", "---", "..."]
 
 
@@ -105,7 +105,8 @@ def _random_front(rng: random.Random) -> str:
         if kind < 0.08:
             lines.append(rng.choice(["", "# a comment", "  ", " key: indented", "- item"]))
             continue
-        key = rng.choice(["title", "date", "episode", "audio", "guid", "x-y", "a_b", "title", "-bad", "k.k"])
+        key = rng.choice(["title", "date", "episode", "audio", "guid", "x-y", "a_b", "title", "-bad", "k.k",
+                          "k" * 1024, "k" * 1025])
         value = "".join(rng.choice(_PIECES) for _ in range(rng.randrange(0, 7)))
         if kind < 0.3:
             value = '"' + value.replace('"', "") + '"'
