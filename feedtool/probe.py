@@ -70,6 +70,7 @@ class Probe:
     note: str | None = None
     chapters: tuple[Chapter, ...] = ()  # chapter marks embedded in the file
     sample: str = ""  # file_sample() of the bytes probed, for the cache
+    stat: tuple[int, int] | None = None  # the file's size and mtime_ns when it was probed
 
 
 SAMPLE_BYTES = 16 * 1024
@@ -125,7 +126,8 @@ def probe(path: Path) -> Probe:
 def _probe_open(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileType], ...], mime: str) -> Probe:
     """The probe of an open file: mutagen, the frame walk and the cache's sample share one
     handle (opening a file was a tenth of a probe's time)."""
-    length = os.fstat(handle.fileno()).st_size
+    stat = os.fstat(handle.fileno())
+    length = stat.st_size
     try:
         info, codec, chapters = _read(handle, suffix, kinds)
     except Exception:  # noqa: BLE001 - mutagen and struct raise many kinds of errors on damaged files
@@ -149,7 +151,8 @@ def _probe_open(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileTyp
     if duration <= 0:
         raise ProbeError("AUDIO-UNREADABLE", "the audio has no length (an empty or damaged file?)")
     bitrate = round(length * 8 / duration)  # the average over the file, as podcast:alternateEnclosure wants
-    return Probe(MediaInfo(duration, length, mime, bitrate, codec), note, chapters, _sample_of(handle))
+    return Probe(MediaInfo(duration, length, mime, bitrate, codec), note, chapters, _sample_of(handle),
+                 (length, stat.st_mtime_ns))
 
 
 def _read(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileType], ...]) -> tuple[object, str, tuple]:
@@ -195,9 +198,9 @@ def _id3_has_chapters(handle: BinaryIO, header: bytes) -> bool:
 
     Read from the frame headers, seeking past each frame's data: most episodes embed
     their cover art (hundreds of KB), and searching the whole tag took a third of an MP3's
-    probe. A tag this walk cannot follow exactly to its end or its padding (ID3v2.2,
-    unsynchronisation, an extended header, ID3v2.4 sizes written without syncsafe bytes)
-    is searched whole, as before.
+    probe. A tag this walk cannot follow exactly to its end or to padding of zeros (ID3v2.2,
+    unsynchronisation, an extended header, ID3v2.4 sizes written without syncsafe bytes,
+    which can also land the walk inside a frame) is searched whole, as before.
     """
     version, flags, size = header[3], header[5], _syncsafe(header[6:10])
     if version in (3, 4) and not flags & 0xC0:
@@ -208,8 +211,10 @@ def _id3_has_chapters(handle: BinaryIO, header: bytes) -> bool:
             ident = frame[:4]
             if ident == b"CHAP":
                 return True
-            if ident == b"\0\0\0\0":  # padding: the end of the frames
-                return False
+            if ident == b"\0\0\0\0":  # padding, if zeros fill the rest of the tag: the end of the frames
+                if not handle.read(end - pos - 10).strip(b"\0"):  # (a size misread lands on zeros in a frame)
+                    return False
+                break
             if len(frame) < 10 or not (ident.isalnum() and ident.isupper()) or (
                     version == 4 and any(b & 0x80 for b in frame[4:8])):
                 break  # not a frame where one should start: search the tag whole

@@ -166,12 +166,16 @@ def test_chapters_are_found_behind_cover_art_in_either_id3_version(
         assert _id3_has_chapters(handle, handle.read(10)) is chapters
 
 
-def test_an_id3v24_tag_with_plain_frame_sizes_is_searched_whole(tmp_path: Path) -> None:
+@pytest.mark.parametrize("before", [
+    b"APIC" + (200).to_bytes(4, "big") + b"\0\0" + bytes(200),  # 200 = 0xC8: a size byte no syncsafe one has
+    b"PRIV" + (323).to_bytes(4, "big") + b"\0\0" + b"WM/Id\0" + bytes(317),  # 323 = 01 43: read syncsafe, 195
+])
+def test_an_id3v24_tag_with_plain_frame_sizes_is_searched_whole(tmp_path: Path, before: bytes) -> None:
     """Some writers put ID3v2.3's plain sizes into v2.4 tags; walking those by syncsafe
-    sizes would land inside a frame and could miss the chapters."""
-    frames = b"APIC" + (200).to_bytes(4, "big") + b"\0\0" + bytes(200)  # 200 = 0xC8: not syncsafe
-    frames += b"CHAP" + (10).to_bytes(4, "big") + b"\0\0" + bytes(10)
-    tag = b"ID3\x04\x00\x00" + bytes((0, 0, len(frames) >> 7, len(frames) & 0x7F)) + frames
-    (tmp_path / "plain-sizes.mp3").write_bytes(tag + b"\xff\xfb\x90\x00")
+    sizes lands inside a frame (here on zeros, which look like padding) and must not
+    miss the chapters."""
+    frames = before + b"CHAP" + (10).to_bytes(4, "big") + b"\0\0" + bytes(10)
+    tag = b"ID3\x04\x00\x00" + bytes((0, (len(frames) >> 14) & 0x7F, (len(frames) >> 7) & 0x7F, len(frames) & 0x7F))
+    (tmp_path / "plain-sizes.mp3").write_bytes(tag + frames + b"\xff\xfb\x90\x00")
     with open(tmp_path / "plain-sizes.mp3", "rb") as handle:
         assert _id3_has_chapters(handle, handle.read(10)) is True
