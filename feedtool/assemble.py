@@ -79,6 +79,9 @@ def start_probing(listing: Listing, cache: BuildCache, network: Network) -> Prob
     return Probing(fresh, network.jobs, background=True)
 
 
+POOL_LINKS_FROM = 1000  # media files: fewer are linked by the build itself (handing them over costs more)
+
+
 def start_probing_all(folder: Path, network: Network) -> Probing | None:
     """start_probing for a build whose cache knows no audio file: every audio file at the
     top of the folder, found by one directory read without a stat, so that probing starts
@@ -113,10 +116,16 @@ def probe_local(listing: Listing, episodes: list[Episode], cache: BuildCache,
     for rel in rels:
         path = folder / rel
         if path in started:
-            results[path] = started[path]
-            _, key = cache.media(path, _stat(listing, rel)) if isinstance(started[path], Probe) else (None, None)
+            early_probe = started[path]
+            _, key = cache.media(path, _stat(listing, rel)) if isinstance(early_probe, Probe) else (None, None)
+            if isinstance(early_probe, Probe) and early_probe.stat != key:
+                # changed between its probe and the listing (a first build probes before it lists):
+                # the facts would not be the listed file's, and would be kept under its stat
+                todo[path] = key
+                continue
+            results[path] = early_probe
             if key is not None:
-                cache.put_media(path, key, started[path])
+                cache.put_media(path, key, early_probe)
             continue
         cached, key = (None, None) if network.refresh else cache.media(path, _stat(listing, rel))
         if cached is not None:
@@ -235,7 +244,7 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
                   local_art(folder, show.image, cache))
     log.done("checked the show and its episodes")
     rendering.finish()
-    if early and not keep_pool:
+    if early and not (keep_pool and show.media_is_local and len(published) >= POOL_LINKS_FROM):
         early.close()  # before the feed's tree is built: the worker's memory counts too
     pages = render_pages(show, published, findings, records)
     xml = pages[-1].xml

@@ -207,6 +207,7 @@ def _publish_build(folder: Path, output: Path, feed: Path, key: str | None, kept
     stored = False
     try:
         finish_media = publish_media(folder, output, assembled, assembled.probing.pool if assembled.probing else None)
+        web_page = show_page(assembled)  # (it can complete records: before they are stored)
         remember_records(cache, assembled, folder)  # meanwhile, if the pool's worker links the media
         stored = True
         written, files = finish_media()
@@ -216,9 +217,9 @@ def _publish_build(folder: Path, output: Path, feed: Path, key: str | None, kept
                 write_atomic(output / name, page)
                 written += 1
             files.append(name)
-        page = show_page(assembled)  # the show's web page, also before the feed
-        if not (output / PAGE_FILE).is_file() or (output / PAGE_FILE).read_bytes() != page:
-            write_atomic(output / PAGE_FILE, page)
+        # the show's web page, also before the feed
+        if not (output / PAGE_FILE).is_file() or (output / PAGE_FILE).read_bytes() != web_page:
+            write_atomic(output / PAGE_FILE, web_page)
             written += 1
         files.append(PAGE_FILE)
         if not unchanged:
@@ -240,9 +241,6 @@ def _publish_build(folder: Path, output: Path, feed: Path, key: str | None, kept
         unchanged=unchanged and not written, show_title=assembled.show.title,
         duration=sum(int(item.media.duration + 0.5) for item in assembled.published), new=tuple(new),
     )
-
-
-POOL_LINKS_FROM = 1000  # media files: fewer are linked here (sending them to the worker costs more)
 
 
 def publish_media(folder: Path, output: Path, assembled: Assembled,
@@ -271,6 +269,8 @@ def publish_media(folder: Path, output: Path, assembled: Assembled,
         present = set()
     source_dir, target_dir = os.path.join(folder, ""), os.path.join(output, "")  # with a separator at the end
     flags = [path in present or "/" in path for path in paths]
+    from .assemble import POOL_LINKS_FROM
+
     linking = None
     if pool is not None and len(paths) >= POOL_LINKS_FROM:
         linking = pool.submit(_publish_all, source_dir, target_dir, paths, flags)

@@ -582,7 +582,7 @@ def test_media_linked_by_the_pools_worker_are_published_as_here(make_show, build
     feed untouched."""
     monkeypatch.setattr(assemble_module, "SERIAL_BELOW", 4)
     monkeypatch.setattr(probe_module, "SERIAL_BELOW", 4)
-    monkeypatch.setattr(build_module, "POOL_LINKS_FROM", 4)
+    monkeypatch.setattr(assemble_module, "POOL_LINKS_FROM", 4)
     linked_here: list[str] = []  # a worker appends to its own copy
     real = build_module._publish
 
@@ -615,3 +615,33 @@ def test_media_linked_by_the_pools_worker_are_published_as_here(make_show, build
     assert f"error WRITE-FAILED {(blocked / '003-ep.mp3').as_posix()}" in failed.stderr, failed.stderr
     assert (blocked / "feed.xml").read_bytes() == serial.feed.read_bytes()
     assert not (blocked / "index.html").exists()  # written after the media, like the feed
+
+
+def test_a_file_replaced_between_its_early_probe_and_the_listing_is_probed_again(
+        make_show, build, tmp_path, monkeypatch) -> None:
+    """A first build probes before it lists the folder: a file replaced in between (a sync
+    still running) must not be published, or cached, with the old file's facts."""
+    from concurrent.futures import wait
+
+    monkeypatch.setattr(assemble_module, "SERIAL_BELOW", 4)
+    monkeypatch.setattr(probe_module, "SERIAL_BELOW", 4)
+    shows = {f"{n:03d}-ep.md": episode(f"E{n}", f"2026-01-{n + 1:02d}") for n in range(8)}
+    folder = make_show({**shows, **{f"{n:03d}-ep.mp3": AUDIO / "tone.mp3" for n in range(8)}})
+    real = assemble_module.start_probing_all
+
+    def then_replace(folder_, network):
+        probing = real(folder_, network)
+        wait(probing.futures)  # every file probed...
+        shutil.copy(AUDIO / "vbr-noxing.mp3", folder_ / "000-ep.mp3")  # ...then one is replaced
+        return probing
+
+    monkeypatch.setattr(assemble_module, "start_probing_all", then_replace)
+    first = build(folder, "--jobs", "2")
+    monkeypatch.setattr(assemble_module, "start_probing_all", real)
+    truth = build(folder, "--no-cache", "--jobs", "1", output=tmp_path / "truth")
+    assert first.exit_code == truth.exit_code == 0, first.stderr
+    assert first.feed.read_bytes() == truth.feed.read_bytes()
+    (folder / "099-ep.md").write_text(episode("Another", "2026-02-01"))  # a rebuild from the cache
+    shutil.copy(AUDIO / "tone.mp3", folder / "099-ep.mp3")
+    again = build(folder, "--jobs", "2")
+    assert again.feed.read_bytes() == build(folder, "--no-cache", output=tmp_path / "truth").feed.read_bytes()

@@ -48,6 +48,8 @@ def test_newest_items_in_the_feed_and_older_ones_in_archive_pages(make_show, bui
     assert any(line.startswith("warning PAGING") and "4 older episodes" in line for line in run.lines())
     with open(run.feed, "rb") as handle:
         assert podcastparser.parse(base + "feed.xml", handle)["paged_feed_next"] == base + "feed-archive-2.xml"
+    show_page = (site / "index.html").read_text()  # the show's web page lists every episode, archived or not
+    assert show_page.startswith("<!DOCTYPE html>") and all(f"Episode title {n}<" in show_page for n in range(7))
 
 
 def test_items_moving_into_an_archive_are_not_removals(make_show, build) -> None:
