@@ -7,8 +7,10 @@ a rebuild after adding one episode, and a cold build with --jobs 1; the peak mem
 a cold build's whole process tree (in a first, untimed cold build that also warms the
 page cache); and, on the same files and in the same run (this
 machine's speed drifts by tens of percent within minutes), the floors: a bare mutagen
-loop (one and two processes) and feedgen writing N podcast items. It checks every
-duration in the feed against the corpus's true durations. Timings are printed, never
+loop (one and two processes) and feedgen writing N podcast items, plus, for reference,
+the mutagen loop without reading the MP3s' and M4As' tags (as feedtool reads them). It
+checks every duration in the feed against the corpus's true durations, and that the
+cold build's feed is the serial, uncached build's. Timings are printed, never
 asserted.
 
 Usage: python bench/run.py [N ...] [--runs 3]
@@ -90,14 +92,32 @@ def duration_of(path: str) -> float:
     return mutagen.File(path).info.length
 
 
-def mutagen_floor(files: list[str], processes: int) -> float:
+def stream_info_of(path: str) -> float:
+    """The duration as mutagen reads it without the tags, where it can: MP3 and M4A (as
+    feedtool reads them); the other formats' readers cannot leave their tags out."""
+    import mutagen
+    from mutagen.mp3 import MPEGInfo
+    from mutagen.mp4 import MP4Info
+    from mutagen.mp4._atom import Atoms
+
+    if path.endswith((".mp3", ".m4a")):
+        with open(path, "rb") as handle:
+            if path.endswith(".mp3"):
+                return MPEGInfo(handle).length
+            info = MP4Info()
+            info.load(Atoms(handle), handle)
+            return info.length
+    return mutagen.File(path).info.length
+
+
+def mutagen_floor(files: list[str], processes: int, read=duration_of) -> float:
     start = time.perf_counter()
     if processes == 1:
         for path in files:
-            duration_of(path)
+            read(path)
     else:
         with Pool(processes) as pool:
-            pool.map(duration_of, files, chunksize=64)
+            pool.map(read, files, chunksize=64)
     return time.perf_counter() - start
 
 
@@ -151,7 +171,7 @@ def bench(n: int, runs: int) -> dict:
     work = corpus / "work"
     audio = sorted(str(p) for p in show.iterdir() if p.suffix != ".md" and p.name not in ("show.yaml", "cover.png"))
     figures: dict[str, list[float]] = {k: [] for k in ("cold", "unchanged", "one_added", "jobs1", "memory",
-                                                       "mutagen_1", "mutagen_2", "feedgen", "ratio")}
+                                                       "mutagen_1", "mutagen_2", "feedgen", "ratio", "info_2")}
     cache = ["--cache-dir", str(work / "cache")]
     shutil.rmtree(work, ignore_errors=True)  # a first, untimed cold build warms the page cache and measures memory
     figures["memory"].append(timed(build(show, work / "out", *cache), memory=True)[1])
@@ -159,6 +179,7 @@ def bench(n: int, runs: int) -> dict:
         shutil.rmtree(work, ignore_errors=True)
         seconds, _, _ = timed(build(show, work / "out", *cache))
         figures["cold"].append(seconds)
+        cold_feed = (work / "out" / "feed.xml").read_bytes()
         seconds, _, out = timed(build(show, work / "out", *cache))
         assert out == "", out  # -q: "unchanged" is not printed, nothing was rewritten
         figures["unchanged"].append(seconds)
@@ -174,9 +195,12 @@ def bench(n: int, runs: int) -> dict:
         shutil.rmtree(work / "cache", ignore_errors=True)
         seconds, _, _ = timed(build(show, work / "out-j1", "--no-cache", "--jobs", "1"))
         figures["jobs1"].append(seconds)
+        if (work / "out-j1" / "feed.xml").read_bytes() != cold_feed:
+            raise SystemExit("the cold build's feed differs from the --jobs 1 --no-cache build's")
         figures["mutagen_1"].append(mutagen_floor(audio, 1))
         figures["mutagen_2"].append(mutagen_floor(audio, 2))
         figures["feedgen"].append(feedgen_floor(n))
+        figures["info_2"].append(mutagen_floor(audio, 2, stream_info_of))
         figures["ratio"].append(figures["cold"][-1] / (figures["mutagen_2"][-1] + figures["feedgen"][-1]))
     off, worst = check_durations(work / "out-j1" / "feed.xml", truth)
     result = {k: statistics.median(v) for k, v in figures.items()}
@@ -198,6 +222,8 @@ def main() -> int:
         print(f"  cold / floor          {r['ratio']:7.2f}     (each run's cold build over its own floor: "
               f"{', '.join(f'{x:.2f}' for x in r['ratios'])})")
         print(f"  cold build, --jobs 1  {r['jobs1']:7.2f} s   (mutagen in 1 process {r['mutagen_1']:.2f} s)")
+        print(f"  mutagen without tags  {r['info_2']:7.2f} s   (2 processes; MP3 and M4A read as feedtool reads "
+              "them, without their tags)")
         print(f"  unchanged rebuild     {r['unchanged']:7.2f} s")
         print(f"  one episode added     {r['one_added']:7.2f} s")
         print(f"  peak memory           {r['memory'] / 2**20:7.0f} MB  (a cold build's whole process tree)")
