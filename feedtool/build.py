@@ -210,6 +210,7 @@ def _publish_build(folder: Path, output: Path, feed: Path, key: str | None, kept
         web_page = show_page(assembled)  # (it can complete records: before they are stored)
         remember_records(cache, assembled, folder)  # meanwhile, if the pool's worker links the media
         stored = True
+        remember_written(cache, assembled)  # keyed by the feed's bytes: only found again once they are written
         written, files = finish_media()
         unchanged = feed.is_file() and feed.read_bytes() == assembled.xml
         for name, page in assembled.pages[:-1]:  # archive pages, before the feed that links them
@@ -232,7 +233,6 @@ def _publish_build(folder: Path, output: Path, feed: Path, key: str | None, kept
         raise Aborted(findings, "the feed was not updated") from None
     log.done(f"wrote {written + (not unchanged)} changed files")
     _remember(cache, key, assembled, findings, files)
-    remember_written(cache, assembled)
     log.done("kept what the build made in the cache")
     new = [item.episode.title for item in assembled.published
            if published is None or item.episode.guid not in published.items]
