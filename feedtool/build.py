@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import BuildCache, code_version, digest
+from .exiting import leave_for_exit
 from .findings import Aborted, Findings
 from .folder import FileStat
 from .options import Network, open_cache
@@ -92,6 +93,7 @@ def build(
                       preview_url)
     finally:
         cache.close()
+        leave_for_exit(cache)  # its records
 
 
 def _unchanged(cache: BuildCache, key: str | None, feed: Path, now: datetime, findings: Findings) -> BuildResult | None:
@@ -182,6 +184,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     finally:
         if assembled is not None and assembled.probing:
             assembled.probing.close()
+        leave_for_exit(assembled)
 
 
 def _publish_build(folder: Path, output: Path, feed: Path, key: str | None, kept: str, assembled: Assembled | None,

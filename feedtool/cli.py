@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from . import exiting
 from .findings import Findings, Level, plural
 
 
@@ -107,14 +108,8 @@ def cycle_collection_paused() -> Iterator[None]:
     try:
         yield
     finally:
-        if enabled and not _ENDS_AFTER_COMMAND:
-            gc.enable()
-
-
-# Set by `run`: the process ends when the command returns. The collector then stays off
-# after a build: turning it on made it walk every object the build had made, once more
-# (10-20 ms at 10,000 episodes), for nothing.
-_ENDS_AFTER_COMMAND = False
+        if enabled and not exiting.ENDS_AFTER_COMMAND:  # turning it on walked every object the
+            gc.enable()  # build made once more (10-20 ms at 10,000 episodes), for a process that ends
 
 
 @click.group()
@@ -131,8 +126,7 @@ def run() -> None:
     one: 0.1–0.2 s, a tenth of a rebuild at 10,000 episodes. So only the output streams
     are flushed, and the process ends. (Tests call `main` itself, which returns.)
     """
-    global _ENDS_AFTER_COMMAND  # noqa: PLW0603 - one process, one command
-    _ENDS_AFTER_COMMAND = True
+    exiting.ENDS_AFTER_COMMAND = True
     try:
         main(prog_name="feedtool")
         code = 0

@@ -125,20 +125,30 @@ def test_a_build_pauses_the_cycle_collector_and_turns_it_back_on(tmp_path, monke
     assert seen == [False] and gc.isenabled()
 
 
-def test_the_collector_stays_off_after_a_build_only_when_the_process_ends(monkeypatch) -> None:
+def test_a_process_that_ends_after_its_build_skips_the_last_collection_and_freeing(
+        make_show, tmp_path: Path, monkeypatch) -> None:
     import gc
 
     from feedtool import cli as cli_module
+    from feedtool import exiting
+    from feedtool.assemble import Assembled
+    from feedtool.cache import BuildCache
 
+    folder = make_show({"a.md": episode("A"), "a.mp3": AUDIO / "tone.mp3"})
     assert gc.isenabled()
     try:
-        monkeypatch.setattr(cli_module, "_ENDS_AFTER_COMMAND", False)  # `main`, as tests and serve run it
+        monkeypatch.setattr(exiting, "ENDS_AFTER_COMMAND", False)  # `main`, as tests and serve run it
         with cli_module.cycle_collection_paused():
             assert not gc.isenabled()
         assert gc.isenabled()
-        monkeypatch.setattr(cli_module, "_ENDS_AFTER_COMMAND", True)  # `run`: the process ends next
+        assert cli("build", "--episodes", str(folder), "--output", str(tmp_path / "a")).exit_code == 0
+        assert exiting._LEFT == []
+        monkeypatch.setattr(exiting, "ENDS_AFTER_COMMAND", True)  # `run`: the process ends next
+        monkeypatch.setattr(exiting, "_LEFT", [])
         with cli_module.cycle_collection_paused():
             pass
         assert not gc.isenabled()
+        assert cli("build", "--episodes", str(folder), "--output", str(tmp_path / "b")).exit_code == 0
+        assert [type(kept) for kept in exiting._LEFT] == [Assembled, BuildCache]
     finally:
         gc.enable()
