@@ -94,7 +94,8 @@ def start_probing_all(folder: Path, network: Network) -> Probing | None:
         return None  # reported by whoever reads the folder next
     if len(names) < SERIAL_BELOW or network.jobs == 1:
         return None
-    return Probing([folder / name for name in names], network.jobs, background=True)
+    prefix = str(folder / "_")[:-1]  # str(folder / name), without a Path per name
+    return Probing([prefix + name for name in names], network.jobs, background=True)
 
 
 def _stat(listing: Listing, rel: str) -> FileStat | None:
@@ -197,6 +198,10 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
     scheduled: list[Published] = []
     drafts: list[Episode] = []
     removed: list[Episode] = []
+    # the pool's worker renders new items as soon as a chunk of them is resolved
+    expected = sum(1 for e in live if e.source in records
+                   and (e.source not in reused or records[e.source].xml is None))
+    rendering = prerender(show, records, early.pool if early else None, cache, expected) if show else None
     for episode in episodes:
         if episode.removed:
             removed.append(episode)
@@ -229,7 +234,9 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
             )
         else:
             published.append(item)
-    if show is None:
+            if rendering is not None:
+                rendering.add(item)
+    if show is None or rendering is None:
         return None
     if not published and not findings.errors:
         findings.add(
@@ -237,8 +244,7 @@ def _assemble(listing: Listing, early: Probing | None, now: datetime, findings: 
             f"no episode to publish ({len(drafts)} draft, {len(scheduled)} scheduled): directories "
             "reject a feed without episodes",
         )
-    # the pool's worker starts rendering the new items while this process checks them
-    rendering = prerender(show, published, records, early.pool if early else None, cache)
+    cache.flush_media()  # the probes of new files, stored while the worker renders
     check_remote_texts(published + scheduled, network, findings)
     check_sources(folder, show, published + scheduled, findings, art_facts, records,
                   local_art(folder, show.image, cache))

@@ -91,6 +91,7 @@ class BuildCache:
         self._records: dict[str, Record] | None = None
         self._buckets: dict[int, set[str]] = {}  # the episodes each stored bucket holds
         self._notes: dict[str, str] | None = None
+        self._new_media: list[tuple[str, tuple[int, int], Probe]] = []  # put_media's, until flush_media
         if path is None:
             return
         try:
@@ -130,6 +131,7 @@ class BuildCache:
         from .probe import Probe
 
         if (text := row[2]) is None:  # the facts are read only for the files that need them
+            self.flush_media()
             found = self.db.execute("SELECT facts FROM media WHERE path = ?", (str(path),)).fetchone()
             if found is None:
                 return None, key
@@ -178,13 +180,22 @@ class BuildCache:
         return row, key
 
     def put_media(self, path: Path, key: tuple[int, int], result: Probe) -> None:
-        if self.db is None:
+        """Keep a probe for later builds. It is written by flush_media() (or close()): a
+        large build calls that when the pool's worker has work, rather than in between."""
+        if self.db is not None:
+            self._new_media.append((str(path), key, result))
+
+    def flush_media(self) -> None:
+        if self.db is None or not self._new_media:
             return
-        info = result.info  # MediaInfo's fields by name: asdict() was a quarter of storing a probe
-        facts = {"info": {name: getattr(info, name) for name in _info_fields()}, "note": result.note,
-                 "chapters": [asdict(c) for c in result.chapters]}
-        self.db.execute("INSERT OR REPLACE INTO media VALUES (?, ?, ?, ?, ?)",
-                        (str(path), *key, json.dumps(facts), result.sample))
+        rows = []
+        for path, key, result in self._new_media:
+            info = result.info  # MediaInfo's fields by name: asdict() was a quarter of storing a probe
+            facts = {"info": {name: getattr(info, name) for name in _info_fields()}, "note": result.note,
+                     "chapters": [asdict(c) for c in result.chapters]}
+            rows.append((path, *key, json.dumps(facts), result.sample))
+        self._new_media = []
+        self.db.executemany("INSERT OR REPLACE INTO media VALUES (?, ?, ?, ?, ?)", rows)
 
     # -- episode records ----------------------------------------------------------------------
 
@@ -291,6 +302,7 @@ class BuildCache:
     def close(self) -> None:
         if self.db is not None:
             try:
+                self.flush_media()
                 self.db.commit()
             except sqlite3.Error:
                 pass  # the cache only saves time

@@ -2,13 +2,12 @@
 (and check each item as it is made: the feed check then looks at the channel only).
 
 In a cold build this is thousands of items: the worker of the probing pool (idle once
-the audio is probed) renders them from the first while this process renders them from
-the last, until they meet.
-Each episode's notes become HTML once, for both the item and the page (Markdown and
-sanitising are the larger part of rendering), or come from the cache, which keeps
-rendered notes by their text (a change to show.yaml re-renders every item, not every
-episode's notes). The results go into the episodes' records, where `render_feed` and
-`show_page` take them.
+the audio is probed) renders them from the first, as soon as they are resolved, while
+this process renders them from the last, until they meet. Each episode's notes become
+HTML once, for both the item and the page (Markdown and sanitising are the larger part
+of rendering), or come from the cache, which keeps rendered notes by their text (a
+change to show.yaml re-renders every item, not every episode's notes). The results go
+into the episodes' records, where `render_feed` and `show_page` take them.
 """
 
 from __future__ import annotations
@@ -48,20 +47,12 @@ def _render_many(work: Sequence[tuple[Published, str | None]], show: Show) -> li
     return [render_one(item, show, body) for item, body in work]
 
 
-def prerender(show: Show, items: Sequence[Published], records: Records, pool: Executor | None = None,
-              cache: BuildCache | None = None) -> Prerendering:
-    """Start filling in the XML, findings and page part of every item whose record lacks
-    them: the pool's worker starts at once (this process can go on with other work, the
-    checks); `finish()` does the rest."""
-    todo = [item for item in items if (record := records.get(item.episode.source)) is not None
-            and record.xml is None]
-    if cache is not None and len(todo) >= PARALLEL_FROM:
-        cache.preload_notes()
-    keys = [notes_key(item.episode.notes) for item in todo]
-    work = [(item, cache.notes(key) if cache else None) for item, key in zip(todo, keys, strict=True)]
-    for item, key in zip(todo, keys, strict=True):
-        records[item.episode.source].notes_key = key
-    return Prerendering(show, _chunks(work), records, pool if len(work) >= PARALLEL_FROM else None, cache)
+def prerender(show: Show, records: Records, pool: Executor | None = None, cache: BuildCache | None = None,
+              expected: int = 0) -> Prerendering:
+    """Start rendering: `add()` each published item as it is resolved; every item whose
+    record lacks its XML is rendered, by the pool's worker as soon as a chunk is full (when
+    about `expected` items or more are to be rendered), the rest by `finish()`."""
+    return Prerendering(show, records, pool if expected >= PARALLEL_FROM else None, cache, expected)
 
 
 class Prerendering:
@@ -69,13 +60,35 @@ class Prerendering:
     the first; `finish()` renders here the ones it has not started, from the last, so both
     processes finish together however fast each one is."""
 
-    def __init__(self, show: Show, chunks: list[list[tuple[Published, str | None]]], records: Records,
-                 pool: Executor | None, cache: BuildCache | None) -> None:
-        self.show, self.chunks, self.records, self.cache = show, chunks, records, cache
-        self.tasks: list[Future] = [pool.submit(_render_many, chunk, show) for chunk in chunks] if pool else []
+    def __init__(self, show: Show, records: Records, pool: Executor | None, cache: BuildCache | None,
+                 expected: int) -> None:
+        self.show, self.records, self.pool, self.cache = show, records, pool, cache
+        if cache is not None and expected >= PARALLEL_FROM:
+            cache.preload_notes()
+        self.chunks: list[list[tuple[Published, str | None]]] = []
+        self.tasks: list[Future] = []
+        self.filling: list[tuple[Published, str | None]] = []
+
+    def add(self, item: Published) -> None:
+        """An item of the feed, to render if its record lacks the XML."""
+        record = self.records.get(item.episode.source)
+        if record is None or record.xml is not None:
+            return
+        record.notes_key = key = notes_key(item.episode.notes)
+        self.filling.append((item, self.cache.notes(key) if self.cache else None))
+        if len(self.filling) == CHUNK:
+            self._close_chunk()
+
+    def _close_chunk(self) -> None:
+        self.chunks.append(self.filling)
+        self.filling = []
+        if self.pool is not None:
+            self.tasks.append(self.pool.submit(_render_many, self.chunks[-1], self.show))
 
     def finish(self) -> None:
         """Render what the worker has not started, and keep every result in the records."""
+        if self.filling:
+            self._close_chunk()
         here: set[int] = set()
         for index in reversed(range(len(self.chunks))):
             if self.tasks and not self.tasks[index].cancel():
@@ -85,10 +98,6 @@ class Prerendering:
         for index, task in enumerate(self.tasks):
             if index not in here:
                 _keep(self.chunks[index], task.result(), self.records, self.cache)
-
-
-def _chunks(work: list) -> list[list]:
-    return [work[start:start + CHUNK] for start in range(0, len(work), CHUNK)]
 
 
 def _keep(work: Sequence[tuple[Published, str | None]], done: list[Rendered], records: Records,
