@@ -238,6 +238,8 @@ def read_fields(
     ok = True
     for key, spec in schema.items():
         node = mapping.get(key)
+        if node is None and not spec.required:  # most keys of a schema, in most files
+            continue
         name = prefix + key
         if node is None or (isinstance(node.value, str) and node.value.strip() == ""):
             if spec.required:
