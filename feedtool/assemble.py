@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from .cache import BuildCache
 from .checks import check_feed, check_sources
 from .checks.artwork import local_art, probe_remote_images
 from .findings import Findings
-from .folder import FileStat, Listing, split_name
+from .folder import FileStat, Listing
 from .http import RemoteError, head
 from .load import load_episodes, load_show
 from .media import remote_urls, resolve
@@ -82,22 +81,6 @@ def start_probing(listing: Listing, cache: BuildCache, network: Network) -> Prob
 POOL_LINKS_FROM = 1000  # media files: fewer are linked by the build itself (handing them over costs more)
 
 
-def start_probing_all(folder: Path, network: Network) -> Probing | None:
-    """start_probing for a build whose cache knows no audio file: every audio file at the
-    top of the folder, found by one directory read without a stat, so that probing starts
-    before the build's fingerprint and listing (their 20,000 stats at 10,000 episodes)."""
-    try:
-        with os.scandir(folder) as entries:
-            names = sorted(entry.name for entry in entries if split_name(entry.name)[1] in AUDIO_EXTENSIONS
-                           and entry.is_file())
-    except OSError:
-        return None  # reported by whoever reads the folder next
-    if len(names) < SERIAL_BELOW or network.jobs == 1:
-        return None
-    prefix = str(folder / "_")[:-1]  # str(folder / name), without a Path per name
-    return Probing([prefix + name for name in names], network.jobs, background=True)
-
-
 def _stat(listing: Listing, rel: str) -> FileStat | None:
     try:
         return listing.stat(rel)
@@ -150,7 +133,7 @@ def assemble(folder: Path, now: datetime, findings: Findings, feed_name: str,
     Episodes with errors are reported and left out, so the rest is still checked.
     `preview_url` serves the feed and its media from another address (see load_show).
     `stats`: the top-level files' stats, if the caller has just read them (see Listing).
-    `early`: probing the caller has started (start_probing_all); closed here, unless
+    `early`: probing the caller has started (probe.start_probing_all); closed here, unless
     `keep_pool` hands its pool on (Assembled.probing) for the build's publishing.
     """
     network = network or Network()

@@ -159,9 +159,9 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
     top: dict[str, FileStat] = {}
     early = None
     if cache.knows_no_media():  # nothing can be unchanged: probing starts before the fingerprint
-        from .assemble import start_probing_all
+        from .probe import start_probing_all
 
-        early = start_probing_all(folder, network)
+        early = start_probing_all(folder, network.jobs)
     try:
         if previous is None:  # with a live feed to guard against, always compare it
             preview = (preview_url,) if preview_url else ()

@@ -546,10 +546,10 @@ def test_a_first_build_starts_probing_before_reading_the_folder(make_show, build
     monkeypatch.setattr(assemble_module, "SERIAL_BELOW", 4)
     monkeypatch.setattr(probe_module, "SERIAL_BELOW", 4)
     started: list[str] = []
-    real_all, real_listed = assemble_module.start_probing_all, assemble_module.start_probing
+    real_all, real_listed = probe_module.start_probing_all, assemble_module.start_probing
 
-    def all_files(folder, network):
-        probing = real_all(folder, network)
+    def all_files(folder, jobs):
+        probing = real_all(folder, jobs)
         started.append(f"all {len(probing.paths) if probing else 0}")
         return probing
 
@@ -558,7 +558,7 @@ def test_a_first_build_starts_probing_before_reading_the_folder(make_show, build
         started.append(f"listed {len(probing.paths) if probing else 0}")
         return probing
 
-    monkeypatch.setattr(assemble_module, "start_probing_all", all_files)
+    monkeypatch.setattr(probe_module, "start_probing_all", all_files)
     monkeypatch.setattr(assemble_module, "start_probing", listed)
     folder = make_show(files(8))
     serial = build(folder, "--no-cache", "--jobs", "1", output=tmp_path / "serial")
@@ -627,17 +627,17 @@ def test_a_file_replaced_between_its_early_probe_and_the_listing_is_probed_again
     monkeypatch.setattr(probe_module, "SERIAL_BELOW", 4)
     shows = {f"{n:03d}-ep.md": episode(f"E{n}", f"2026-01-{n + 1:02d}") for n in range(8)}
     folder = make_show({**shows, **{f"{n:03d}-ep.mp3": AUDIO / "tone.mp3" for n in range(8)}})
-    real = assemble_module.start_probing_all
+    real = probe_module.start_probing_all
 
-    def then_replace(folder_, network):
-        probing = real(folder_, network)
+    def then_replace(folder_, jobs):
+        probing = real(folder_, jobs)
         wait(probing.futures)  # every file probed...
         shutil.copy(AUDIO / "vbr-noxing.mp3", folder_ / "000-ep.mp3")  # ...then one is replaced
         return probing
 
-    monkeypatch.setattr(assemble_module, "start_probing_all", then_replace)
+    monkeypatch.setattr(probe_module, "start_probing_all", then_replace)
     first = build(folder, "--jobs", "2")
-    monkeypatch.setattr(assemble_module, "start_probing_all", real)
+    monkeypatch.setattr(probe_module, "start_probing_all", real)
     truth = build(folder, "--no-cache", "--jobs", "1", output=tmp_path / "truth")
     assert first.exit_code == truth.exit_code == 0, first.stderr
     assert first.feed.read_bytes() == truth.feed.read_bytes()
