@@ -104,7 +104,7 @@ def remember_written(cache: BuildCache, assembled: Assembled) -> None:
     if len(assembled.pages) != 1:
         cache.set("guard:snapshot", "")
         return
-    items = list({guid: (guid, *rest) for guid, *rest in _written_items(assembled)}.values())
+    items = list({item[0]: item for item in _written_items(assembled)}.values())
     cache.set_object("guard:snapshot", (assembled.xml_sha256, assembled.show.feed_url, assembled.show.guid, items))
 
 
