@@ -170,15 +170,16 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
                 if early:
                     early.close()
                 return result
+        from .assemble import assemble  # the pipeline: imported only when there is work
     except BaseException:
         if early:
             early.close()
         raise
-    from .assemble import assemble  # the pipeline: imported only when there is work
 
-    assembled = assemble(folder, now, findings, feed.as_posix(), network, cache, preview_url, top or None, early,
-                         keep_pool=True)
-    try:
+    assembled = None
+    try:  # assemble closes `early` itself if it fails; once it returns, its pool (if kept) is closed here
+        assembled = assemble(folder, now, findings, feed.as_posix(), network, cache, preview_url, top or None,
+                             early, keep_pool=True)
         return _publish_build(folder, output, feed, key, kept, assembled, findings, previous, allow_removal,
                               allow_changes, network, cache, preview_url)
     finally:

@@ -303,6 +303,9 @@ class BuildCache:
         if self.db is not None:
             try:
                 self.flush_media()
+            except sqlite3.Error:
+                pass  # the probes are made again next time; the rest is still committed
+            try:
                 self.db.commit()
             except sqlite3.Error:
                 pass  # the cache only saves time

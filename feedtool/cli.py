@@ -388,6 +388,7 @@ def serve_command(folder: Path, port: int, host: str, public_url: str | None, no
         raise Aborted(findings, "nothing to serve")
     given = click.get_current_context().get_parameter_source("now") is not click.core.ParameterSource.DEFAULT
     clock = (lambda: now) if given else (lambda: datetime.now(UTC))  # the clock, read at every rebuild
+    exiting.ENDS_AFTER_COMMAND = False  # a server goes on building: what a build made must be freed
     try:
         serve(folder, host, port, public_url, clock)
     except ListenError as exc:

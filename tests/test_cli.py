@@ -152,3 +152,23 @@ def test_a_process_that_ends_after_its_build_skips_the_last_collection_and_freei
         assert [type(kept) for kept in exiting._LEFT] == [Assembled, BuildCache]
     finally:
         gc.enable()
+
+
+def test_a_first_build_big_enough_for_the_pool_matches_a_serial_one(make_show, tmp_path: Path) -> None:
+    """As the installed command runs it (no test has imported the pipeline before the
+    pool's fork): 1,000 episodes, so the worker probes, renders and links the media."""
+    files = {}
+    for n in range(1000):
+        files[f"{n:04d}.md"] = episode(f"Episode {n}", f"20{10 + n // 336:02d}-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}",
+                                       body=f"Notes for **{n}**.")
+        files[f"{n:04d}.m4a"] = AUDIO / "tone.m4a"
+    folder = make_show(files)
+    pooled = feedtool("build", "--episodes", str(folder), "--output", str(tmp_path / "pooled"), "-q")
+    serial = feedtool("build", "--episodes", str(folder), "--output", str(tmp_path / "serial"), "-q",
+                      "--jobs", "1", "--no-cache")
+    assert pooled.returncode == serial.returncode == 0, pooled.stderr
+    for name in ("feed.xml", "index.html"):
+        assert (tmp_path / "pooled" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes()
+    assert (tmp_path / "pooled" / "0999.m4a").samefile(folder / "0999.m4a")
+    again = feedtool("build", "--episodes", str(folder), "--output", str(tmp_path / "pooled"))
+    assert again.stdout.startswith("unchanged "), again.stdout

@@ -251,3 +251,17 @@ def test_a_bad_public_url_leaves_nothing_behind(show: Path, tmp_path: Path, monk
     with pytest.raises(ValueError):
         Preview(show, lambda: NOW, port=0, public_url="ftp://x/", log=Log())
     assert not [p for p in os.listdir(tmp_path) if p.startswith("feedtool-serve-")]
+
+
+def test_serve_frees_each_build_even_when_run_as_a_one_shot_command(show: Path, monkeypatch) -> None:
+    """`feedtool` (cli.run) marks its process as ending after the command; serve goes on
+    building, so it must not keep each build's objects for the end (they would pile up)."""
+    from feedtool import exiting
+    from feedtool import serve as serve_module
+
+    seen: list[bool] = []
+    monkeypatch.setattr(exiting, "ENDS_AFTER_COMMAND", True)
+    monkeypatch.setattr(serve_module, "serve", lambda *args: seen.append(exiting.ENDS_AFTER_COMMAND))
+    result = CliRunner().invoke(main, ["serve", "--episodes", str(show), "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert seen == [False]
