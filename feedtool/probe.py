@@ -220,7 +220,7 @@ def _id3_has_chapters(handle: BinaryIO, header: bytes) -> bool:
                     return False
                 break
             if len(frame) < 10 or not (ident.isalnum() and ident.isupper()) or (
-                    version == 4 and any(b & 0x80 for b in frame[4:8])):
+                    version == 4 and (frame[4] | frame[5] | frame[6] | frame[7]) & 0x80):
                 break  # not a frame where one should start: search the tag whole
             pos += 10 + (_syncsafe(frame[4:8]) if version == 4 else int.from_bytes(frame[4:8], "big"))
         else:
