@@ -162,19 +162,19 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         from .probe import start_probing_all
 
         early = start_probing_all(folder, network.jobs)
+    handed = False  # to assemble, which closes it
     try:
         if previous is None:  # with a live feed to guard against, always compare it
             preview = (preview_url,) if preview_url else ()
             key = fingerprint(folder, output, network, (sorted(allow_removal), allow_changes, *preview), top)
             if (result := _unchanged(cache, key, feed, now, findings)) is not None:
-                if early:
-                    early.close()
                 return result
         from .assemble import assemble  # the pipeline: imported only when there is work
-    except BaseException:
-        if early:
+
+        handed = True
+    finally:
+        if early and not handed:
             early.close()
-        raise
 
     assembled = None
     try:  # assemble closes `early` itself if it fails; once it returns, its pool (if kept) is closed here
@@ -257,6 +257,8 @@ def publish_media(folder: Path, output: Path, assembled: Assembled,
     there while this process goes on (it stores the build's records meanwhile): at
     10,000 episodes that is 10,000 links.
     """
+    from .assemble import POOL_LINKS_FROM
+
     show = assembled.show
     media: list[MediaRef | None] = [show.image]
     site: list[MediaRef] = []
@@ -273,8 +275,6 @@ def publish_media(folder: Path, output: Path, assembled: Assembled,
         present = set()
     source_dir, target_dir = os.path.join(folder, ""), os.path.join(output, "")  # with a separator at the end
     flags = [path in present or "/" in path for path in paths]
-    from .assemble import POOL_LINKS_FROM
-
     linking = None
     if pool is not None and len(paths) >= POOL_LINKS_FROM:
         linking = pool.submit(_publish_all, source_dir, target_dir, paths, flags)
