@@ -16,7 +16,7 @@ from .cache import BuildCache
 from .checks import check_feed, check_sources
 from .checks.artwork import local_art, probe_remote_images
 from .findings import Findings
-from .folder import FileStat, Listing
+from .folder import FileStat, Listing, name_prefix
 from .http import RemoteError, head
 from .load import load_episodes, load_show
 from .media import remote_urls, resolve
@@ -70,7 +70,7 @@ def start_probing(listing: Listing, cache: BuildCache, network: Network) -> Prob
     """Start probing the show folder's new audio files in a process pool right away, while
     the episodes are read (most episodes use the audio file beside them)."""
     names = [name for name, _, suffix in listing.suffixes() if suffix in AUDIO_EXTENSIONS]
-    prefix = str(listing.folder / "_")[:-1]  # str(folder / name) without a Path per file ("" for ".")
+    prefix = name_prefix(listing.folder)
     fresh = [listing.folder / name for name in names
              if network.refresh or not cache.has_media(prefix + name, _stat(listing, name))]
     if len(fresh) < SERIAL_BELOW or network.jobs == 1:

@@ -208,13 +208,11 @@ def _publish_build(folder: Path, output: Path, feed: Path, key: str | None, kept
         log.done("compared with the published feed")
     if findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
-    stored = False
+    finish_media = publish_media(folder, output, assembled, assembled.probing.pool if assembled.probing else None)
+    web_page = show_page(assembled)  # (it can complete records: before they are stored)
+    remember_records(cache, assembled, folder)  # meanwhile, if the pool's worker links the media
+    remember_written(cache, assembled)  # keyed by the feed's bytes: only found again once they are written
     try:
-        finish_media = publish_media(folder, output, assembled, assembled.probing.pool if assembled.probing else None)
-        web_page = show_page(assembled)  # (it can complete records: before they are stored)
-        remember_records(cache, assembled, folder)  # meanwhile, if the pool's worker links the media
-        stored = True
-        remember_written(cache, assembled)  # keyed by the feed's bytes: only found again once they are written
         written, files = finish_media()
         unchanged = feed.is_file() and feed.read_bytes() == assembled.xml
         for name, page in assembled.pages[:-1]:  # archive pages, before the feed that links them
@@ -230,8 +228,6 @@ def _publish_build(folder: Path, output: Path, feed: Path, key: str | None, kept
         if not unchanged:
             write_atomic(feed, assembled.xml)  # last: the feed only points at media already there
     except OSError as exc:
-        if not stored:
-            remember_records(cache, assembled, folder)
         where = exc.filename2 or exc.filename or output  # a rename's or a link's target, not its temp file
         findings.add("WRITE-FAILED", Path(where).as_posix(), None, f"cannot write: {exc.strerror}")
         raise Aborted(findings, "the feed was not updated") from None
@@ -250,8 +246,9 @@ def _publish_build(folder: Path, output: Path, feed: Path, key: str | None, kept
 def publish_media(folder: Path, output: Path, assembled: Assembled,
                   pool: Executor | None = None) -> Callable[[], tuple[int, list[str]]]:
     """Put every file the feed points to into output/: media (unless served from a CDN),
-    transcripts, and the generated JSON chapters. Returns a call that finishes it and
-    gives how many files changed, and the output-relative paths of them all.
+    transcripts, and the generated JSON chapters. Returns a call that does the writing (or
+    waits for the pool's) and gives how many files changed, and the output-relative paths
+    of them all; it raises OSError for a file it cannot write.
 
     With a `pool` (a cold build's, whose worker is idle by now), the media are linked
     there while this process goes on (it stores the build's records meanwhile): at
@@ -278,10 +275,9 @@ def publish_media(folder: Path, output: Path, assembled: Assembled,
     linking = None
     if pool is not None and len(paths) >= POOL_LINKS_FROM:
         linking = pool.submit(_publish_all, source_dir, target_dir, paths, flags)
-    changed = 0 if linking else _publish_all(source_dir, target_dir, paths, flags)
 
     def finish() -> tuple[int, list[str]]:
-        done = changed + (linking.result() if linking else 0)
+        done = linking.result() if linking else _publish_all(source_dir, target_dir, paths, flags)
         return done + _publish_chapters(output, assembled, paths), paths
 
     return finish

@@ -78,6 +78,12 @@ class Listing:
         return known
 
 
+def name_prefix(folder: Path) -> str:
+    """What str(folder / name) puts before a name ("" for "."), to join thousands of names
+    without a Path each."""
+    return str(folder / "_")[:-1]
+
+
 def split_name(name: str) -> tuple[str, str]:
     """os.path.splitext of a file name (leading dots are not an extension's), in a third of
     the time: it runs for every file of the show."""

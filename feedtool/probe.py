@@ -28,7 +28,7 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from .chapters import id3_chapters, mp4_chapters
-from .folder import split_name
+from .folder import name_prefix, split_name
 from .model import Chapter, MediaInfo
 
 if TYPE_CHECKING:
@@ -443,7 +443,7 @@ def start_probing_all(folder: Path, jobs: int | None) -> Probing | None:
         return None  # reported by whoever reads the folder next
     if len(names) < SERIAL_BELOW or jobs == 1:
         return None
-    prefix = str(folder / "_")[:-1]  # str(folder / name), without a Path per name
+    prefix = name_prefix(folder)
     return Probing([prefix + name for name in names], jobs, background=True)
 
 
