@@ -27,24 +27,29 @@ from .render import CHANNEL_NAMESPACES, in_channel, item_element
 PARALLEL_FROM = 200  # items: below this, sending them to another process costs more than it saves
 CHUNK = 128  # items per task: the last ones the worker runs are what this process waits for
 
-# XML, its findings, what the feed check finds in it, page part, notes made now
+# XML, its findings, what the feed check finds in it, page part
+Parts = tuple[bytes, Found, tuple[ItemFinding, ...], bytes]
+# and the notes as HTML, if they were made in this rendering (for the cache)
 Rendered = tuple[bytes, Found, tuple[ItemFinding, ...], bytes, "str | None"]
 
 
-def render_one(item: Published, show: Show, body: str | None = None) -> Rendered:
+def render_one(item: Published, show: Show, body: str) -> Parts:
     """(the item's XML, what rendering it found, what the feed's item rules find in it, its
-    part of the show page, its notes as HTML if they were rendered here); `body`: the
-    notes as HTML, if already known."""
+    part of the show page); `body`: its notes as HTML."""
     findings = Findings()
-    made = notes.to_html(item.episode.notes) if body is None else None
-    body = made if body is None else body
     element = item_element(item, findings, body)
     xml = in_channel(element)
-    return xml, findings.since(0), check_item(element, xml, CHANNEL_NAMESPACES), episode_part(item, show, body), made
+    return xml, findings.since(0), check_item(element, xml, CHANNEL_NAMESPACES), episode_part(item, show, body)
 
 
 def _render_many(work: Sequence[tuple[Published, str | None]], show: Show) -> list[Rendered]:
-    return [render_one(item, show, body) for item, body in work]
+    """A chunk's items; the notes not known yet are made first, all of them, then the items:
+    the Markdown renderer and the sanitiser run about four times slower taking turns with
+    lxml and feedgen, item by item (the processor's caches), than one after the other
+    (10,000 items: 1.4 -> 1.05 s)."""
+    made = [notes.to_html(item.episode.notes) if body is None else None for item, body in work]
+    return [(*render_one(item, show, body if fresh is None else fresh), fresh)
+            for (item, body), fresh in zip(work, made, strict=True)]
 
 
 def prerender(show: Show, records: Records, pool: Executor | None = None, cache: BuildCache | None = None,
