@@ -71,7 +71,7 @@ def start_probing(listing: Listing, cache: BuildCache, network: Network) -> Prob
     the episodes are read (most episodes use the audio file beside them)."""
     names = [name for name, _, suffix in listing.suffixes() if suffix in AUDIO_EXTENSIONS]
     prefix = name_prefix(listing.folder)
-    fresh = [listing.folder / name for name in names
+    fresh = [prefix + name for name in names
              if network.refresh or not cache.has_media(prefix + name, _stat(listing, name))]
     if len(fresh) < SERIAL_BELOW or network.jobs == 1:
         return None
@@ -89,16 +89,17 @@ def _stat(listing: Listing, rel: str) -> FileStat | None:
 
 
 def probe_local(listing: Listing, episodes: list[Episode], cache: BuildCache,
-                network: Network, early: Probing | None = None) -> dict[Path, Probe | ProbeError]:
-    """Every local audio file's facts: from the cache when unchanged, from the probes started
-    early, else probed now (in parallel)."""
-    folder = listing.folder
-    results: dict[Path, Probe | ProbeError] = {}
-    todo: dict[Path, tuple[int, int] | None] = {}
+                network: Network, early: Probing | None = None) -> dict[str, Probe | ProbeError]:
+    """Every local audio file's facts, by str(folder / path) (a Path each cost 10,000
+    episodes 0.05 s): from the cache when unchanged, from the probes started early, else
+    probed now (in parallel)."""
+    prefix = name_prefix(listing.folder)
+    results: dict[str, Probe | ProbeError] = {}
+    todo: dict[str, tuple[int, int] | None] = {}
     started = early.results(network.progress) if early else {}
     rels = dict.fromkeys(ref.path for e in episodes for ref in (e.audio, *e.alternates) if ref and ref.path)
     for rel in rels:
-        path = folder / rel
+        path = prefix + rel
         if path in started:
             early_probe = started[path]
             _, key = cache.media(path, _stat(listing, rel)) if isinstance(early_probe, Probe) else (None, None)

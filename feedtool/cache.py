@@ -123,7 +123,7 @@ class BuildCache:
 
     # -- media facts ------------------------------------------------------------------------
 
-    def media(self, path: Path, stat: FileStat | None = None) -> tuple[Probe | None, tuple[int, int] | None]:
+    def media(self, path: Path | str, stat: FileStat | None = None) -> tuple[Probe | None, tuple[int, int] | None]:
         """The cached probe of a local file if its size and mtime are unchanged, and its stat key."""
         row, key = self._media_row(path, stat)
         if row is None:
@@ -179,7 +179,7 @@ class BuildCache:
             self.db.execute("UPDATE media SET mtime_ns = ? WHERE path = ?", (key[1], str(path)))
         return row, key
 
-    def put_media(self, path: Path, key: tuple[int, int], result: Probe) -> None:
+    def put_media(self, path: Path | str, key: tuple[int, int], result: Probe) -> None:
         """Keep a probe for later builds. It is written by flush_media() (or close()): a
         large build calls that when the pool's worker has work, rather than in between."""
         if self.db is not None:

@@ -7,6 +7,7 @@ the tens of thousands of stat calls that path-by-path checks cost at 10,000 epis
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import NamedTuple
@@ -78,9 +79,10 @@ class Listing:
         return known
 
 
+@functools.cache
 def name_prefix(folder: Path) -> str:
     """What str(folder / name) puts before a name ("" for "."), to join thousands of names
-    without a Path each."""
+    without a Path each (remembered: it is asked for every episode)."""
     return str(folder / "_")[:-1]
 
 

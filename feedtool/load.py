@@ -128,9 +128,10 @@ class _Context:
 _UNWANTED = re.compile(f"{XML_FORBIDDEN.pattern}|[\x80-\x9f]")
 
 
-def read_text(ctx: _Context, path: Path) -> str | None:
-    """A file's text with the characters XML 1.0 forbids removed (they would break the feed)."""
-    shown = path.as_posix()
+def read_text(ctx: _Context, path: Path | str) -> str | None:
+    """A file's text with the characters XML 1.0 forbids removed (they would break the feed).
+    `path` as a string: its POSIX form (as shown in messages)."""
+    shown = path if isinstance(path, str) else path.as_posix()
     try:
         raw = _read_bytes(path)
     except OSError as exc:
@@ -152,7 +153,7 @@ def read_text(ctx: _Context, path: Path) -> str | None:
     return cleaned
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path | str) -> bytes:
     """A file's bytes with plain system calls: half the time of Path.read_bytes() (no
     buffered file object), for the thousands of small episode files of a large show."""
     handle = os.open(path, os.O_RDONLY)
@@ -393,7 +394,7 @@ def load_episodes(folder: Path, show: Show | None, findings: Findings,
                 findings.add(*finding)
         else:
             count = len(findings)
-            episode = _load_episode(ctx, folder / name, siblings)
+            episode = _load_episode(ctx, prefix + name, name, siblings)
             dependencies = _dependencies(listing, episode) if key and episode is not None else None
             record = None
             if dependencies is not None:
@@ -438,10 +439,11 @@ def _dependencies(listing: Listing, episode: Episode) -> list[tuple[str, int, in
     return found
 
 
-def _load_episode(ctx: _Context, path: Path, siblings: list[str]) -> Episode | None:
-    shown = path.as_posix()
-    text = read_text(ctx, path)
-    if text is None or not utf8_name(ctx, path.name, shown, None):
+def _load_episode(ctx: _Context, shown: str, name: str, siblings: list[str]) -> Episode | None:
+    """The episode file `name`, whose path (POSIX form, as messages show it) is `shown`: a
+    string, not a Path (thousands of episodes)."""
+    text = read_text(ctx, shown)
+    if text is None or not utf8_name(ctx, name, shown, None):
         return None
     try:
         front, notes, notes_line = split_front_matter(text)
@@ -451,7 +453,8 @@ def _load_episode(ctx: _Context, path: Path, siblings: list[str]) -> Episode | N
         return None
     values, ok = f.read_fields(mapping, EPISODE_SCHEMA, shown, ctx.findings, 1, elsewhere=SHOW_ONLY)
     draft, removed = values.get("draft", False), values.get("removed", False)
-    audios = () if draft or removed else _audio_refs(ctx, path, mapping, values, siblings)
+    stem = name[:-3]  # every episode file's name ends with ".md"
+    audios = () if draft or removed else _audio_refs(ctx, shown, stem, mapping, values, siblings)
     image = None
     if "image" in values:
         image = image_ref(ctx, mapping["image"], values["image"], shown)
@@ -471,10 +474,10 @@ def _load_episode(ctx: _Context, path: Path, siblings: list[str]) -> Episode | N
         return None
     return Episode(
         source=shown,
-        name=path.name,
+        name=name,
         title=values["title"],
         date=values["date"],
-        guid=values.get("guid") or default_guid(ctx.guid_namespace, path.stem),
+        guid=values.get("guid") or default_guid(ctx.guid_namespace, stem),
         lines={key: node.key_line or node.line for key, node in mapping.items()},
         audio=audios[0] if audios else None,
         alternates=tuple(audios[1:]) if audios else (),
@@ -562,11 +565,10 @@ def _one_audio(ctx: _Context, shown: str, value: str, line: int | None) -> Media
 
 
 def _audio_refs(
-    ctx: _Context, path: Path, mapping: dict[str, Node], values: dict, siblings: list[str]
+    ctx: _Context, shown: str, stem: str, mapping: dict[str, Node], values: dict, siblings: list[str]
 ) -> tuple[MediaRef, ...] | None:
     """The episode's audio files, the enclosure first: the `audio:` key, else the one
     sibling file with the same stem."""
-    shown = path.as_posix()
     if "audio" in values:
         given = values["audio"]
         entries = [(given, mapping["audio"].line)] if isinstance(given, str) else [
@@ -587,7 +589,7 @@ def _audio_refs(
     if not siblings:
         ctx.findings.add(
             "AUDIO-MISSING", shown, 1,
-            f"no audio: add 'audio: <file>' or put {ctx.display(path.stem)}.mp3 (or .m4a, ...) "
+            f"no audio: add 'audio: <file>' or put {ctx.display(stem)}.mp3 (or .m4a, ...) "
             "next to it",
         )
     else:

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 from . import chapters as chapter_files
 from . import transcripts
 from .findings import Findings
+from .folder import name_prefix
 from .http import RemoteError
 from .model import Chapter, Episode, MediaInfo, MediaRef, Published
 from .probe import Probe, ProbeError, mime_for, probe
@@ -30,7 +31,7 @@ def chapters_path(episode: Episode) -> str:
 
 def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings,
               remote: Mapping[str, RemoteProbe | RemoteError],
-              local: Mapping[Path, Probe | ProbeError] | None = None) -> Probe | None:
+              local: Mapping[str, Probe | ProbeError] | None = None) -> Probe | None:
     """One audio file's facts, from the probes done beforehand in parallel (`local`, `remote`)."""
     line = ref.line or 1
     if ref.path is None:
@@ -52,7 +53,7 @@ def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings,
             rule = "REMOTE-ESTIMATE" if result.estimated else "MP3-ESTIMATE"
             findings.add(rule, episode.source, line, f"audio {ref.url}: {result.note}")
         return Probe(result.info)
-    path = folder / ref.path
+    path = name_prefix(folder) + ref.path  # str(folder / ref.path), as `local` is keyed
     result = (local or {}).get(path)
     if result is None:
         try:
@@ -60,10 +61,10 @@ def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings,
         except ProbeError as exc:
             result = exc
     if isinstance(result, ProbeError):
-        findings.add(result.rule, episode.source, line, f"audio {path.as_posix()}: {result}")
+        findings.add(result.rule, episode.source, line, f"audio {Path(path).as_posix()}: {result}")
         return None
     if result.note:
-        findings.add("MP3-ESTIMATE", episode.source, line, f"audio {path.as_posix()}: {result.note}")
+        findings.add("MP3-ESTIMATE", episode.source, line, f"audio {Path(path).as_posix()}: {result.note}")
     return result
 
 
@@ -77,7 +78,7 @@ def remote_urls(episode: Episode) -> list[str]:
 def resolve(folder: Path, site_url: str, episode: Episode, findings: Findings,
             remote: Mapping[str, RemoteProbe | RemoteError] | None = None,
             resolve_redirects: bool = False,
-            local: Mapping[Path, Probe | ProbeError] | None = None) -> Published | None:
+            local: Mapping[str, Probe | ProbeError] | None = None) -> Published | None:
     """Probe the episode's audio and check what depends on it; None if anything is wrong."""
     assert episode.audio is not None
     remote = remote or {}

@@ -110,14 +110,15 @@ def mime_for(name: str) -> str | None:
     return entry[1] if entry else None
 
 
-def probe(path: Path) -> Probe:
+def probe(path: Path | str) -> Probe:
     """Read an audio file's facts; raise ProbeError for anything that is not publishable."""
-    suffix = path.suffix.lower()
+    name = os.path.basename(path)
+    suffix = split_name(name)[1]
     if suffix in UNSUPPORTED_AUDIO:
         raise ProbeError("AUDIO-FORMAT", f"{suffix} is not supported: {UNSUPPORTED_AUDIO[suffix]}")
     if suffix not in AUDIO_TYPES:
         known = ", ".join(sorted(AUDIO_TYPES))
-        raise ProbeError("AUDIO-FORMAT", f"'{suffix or path.name}' is not a supported audio type ({known})")
+        raise ProbeError("AUDIO-FORMAT", f"'{suffix or name}' is not a supported audio type ({known})")
     kinds, mime = AUDIO_TYPES[suffix]
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below; one open for every read of the file
@@ -351,7 +352,7 @@ def _probe_in_worker(path: str) -> Probe | tuple[str, str]:
     """For the process pool: a Probe, or (rule, message) (exceptions with several
     arguments do not cross process boundaries cleanly)."""
     try:
-        return probe(Path(path))
+        return probe(path)
     except ProbeError as exc:
         return exc.rule, str(exc)
 
@@ -373,7 +374,7 @@ class Probing:
     def __init__(self, paths: Sequence[Path | str], jobs: int | None = None, background: bool = False) -> None:
         """`background`: the main process has other work meanwhile, so leave it one CPU.
         `paths` may be strings (a first build's 10,000 Path objects cost 0.03 s before
-        the pool could start); results() gives Paths."""
+        the pool could start)."""
         self.paths = list(paths)
         jobs = jobs or os.cpu_count() or 1
         if background:
@@ -389,8 +390,9 @@ class Probing:
             self.chunks = [names[start:start + CHUNK] for start in range(0, len(names), CHUNK)]
             self.futures = [self.pool.submit(_probe_chunk, chunk) for chunk in self.chunks]
 
-    def results(self, progress: Callable[[int, int], None] | None = None) -> dict[Path, Probe | ProbeError]:
-        """Every probe, in order. The pool stays up for more work until `close()`."""
+    def results(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Probe | ProbeError]:
+        """Every probe, in order, by the path as a string. The pool stays up for more work
+        until `close()`."""
         if self.pool is None:
             outcomes = []
             for done, path in enumerate(self.paths, 1):
@@ -399,7 +401,7 @@ class Probing:
                     progress(done, len(self.paths))
         else:
             outcomes = self._collect(progress)
-        return {Path(path): ProbeError(*outcome) if isinstance(outcome, tuple) else outcome
+        return {str(path): ProbeError(*outcome) if isinstance(outcome, tuple) else outcome
                 for path, outcome in zip(self.paths, outcomes, strict=True)}
 
     def _collect(self, progress: Callable[[int, int], None] | None) -> list:
@@ -447,9 +449,9 @@ def start_probing_all(folder: Path, jobs: int | None) -> Probing | None:
     return Probing([prefix + name for name in names], jobs, background=True)
 
 
-def probe_many(paths: list[Path], jobs: int | None = None,
-               progress: Callable[[int, int], None] | None = None) -> dict[Path, Probe | ProbeError]:
-    """Probe local files across processes (`jobs`, default: one per CPU)."""
+def probe_many(paths: Sequence[Path | str], jobs: int | None = None,
+               progress: Callable[[int, int], None] | None = None) -> dict[str, Probe | ProbeError]:
+    """Probe local files across processes (`jobs`, default: one per CPU); by path as a string."""
     probing = Probing(paths, jobs)
     try:
         return probing.results(progress)

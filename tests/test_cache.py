@@ -40,7 +40,7 @@ def probed(monkeypatch) -> list[Path]:
     real = assemble_module.probe_many
 
     def recording(paths, *args, **kwargs):
-        seen.extend(paths)
+        seen.extend(Path(path) for path in paths)
         return real(paths, *args, **kwargs)
 
     monkeypatch.setattr(assemble_module, "probe_many", recording)
@@ -338,7 +338,7 @@ def test_a_failure_from_outside_the_files_is_not_kept(make_show, build, tmp_path
     real = probe_module.probe
 
     def failing(path):
-        if path.name == "001-ep.m4a":
+        if Path(path).name == "001-ep.m4a":
             raise probe_module.ProbeError("AUDIO-UNREADABLE", "cannot read it: Input/output error")
         return real(path)
 
@@ -361,9 +361,9 @@ def test_a_new_feedtool_does_not_reuse_an_older_ones_records(make_show, build, m
     parsed = []
     real = load_module._load_episode
 
-    def counting(ctx, path, siblings):
-        parsed.append(path.name)
-        return real(ctx, path, siblings)
+    def counting(ctx, shown, name, siblings):
+        parsed.append(name)
+        return real(ctx, shown, name, siblings)
 
     monkeypatch.setattr(load_module, "_load_episode", counting)
     build(folder)
