@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .cache import code_version, digest
-from .model import Episode, Published
+from .model import Episode, Published, fast_pickling
 from .remote import RemoteProbe
 from .rules import RULES, Level
 
@@ -23,6 +23,7 @@ Finding = tuple[str, str, "int | None", str]  # (rule, path, line, message), as 
 Found = tuple[Finding, ...]
 
 
+@fast_pickling
 @dataclass(slots=True)
 class Record:
     """Filled stage by stage. `fresh` marks a record made or completed in this build (a
