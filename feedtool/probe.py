@@ -113,7 +113,8 @@ def mime_for(name: str) -> str | None:
 def probe(path: Path | str) -> Probe:
     """Read an audio file's facts; raise ProbeError for anything that is not publishable."""
     name = os.path.basename(path)
-    suffix = split_name(name)[1]
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""  # as Path.suffix has it
     if suffix in UNSUPPORTED_AUDIO:
         raise ProbeError("AUDIO-FORMAT", f"{suffix} is not supported: {UNSUPPORTED_AUDIO[suffix]}")
     if suffix not in AUDIO_TYPES:

@@ -179,3 +179,16 @@ def test_an_id3v24_tag_with_plain_frame_sizes_is_searched_whole(tmp_path: Path, 
     (tmp_path / "plain-sizes.mp3").write_bytes(tag + frames + b"\xff\xfb\x90\x00")
     with open(tmp_path / "plain-sizes.mp3", "rb") as handle:
         assert _id3_has_chapters(handle, handle.read(10)) is True
+
+
+@pytest.mark.parametrize("as_string", [False, True])
+def test_the_type_comes_from_the_extension_as_path_suffix_has_it(tmp_path: Path, as_string: bool) -> None:
+    """Given as a Path or as a string: "..mp3" is an MP3; "ep." has no extension, and the
+    message names the file."""
+    dots = tmp_path / "..mp3"
+    dots.write_bytes((AUDIO / "tone.mp3").read_bytes())
+    assert probe(str(dots) if as_string else dots).info.mime == "audio/mpeg"
+    bare = tmp_path / "ep."
+    bare.write_bytes((AUDIO / "tone.mp3").read_bytes())
+    with pytest.raises(ProbeError, match="^'ep.' is not a supported audio type"):
+        probe(str(bare) if as_string else bare)
