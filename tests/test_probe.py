@@ -192,3 +192,21 @@ def test_the_type_comes_from_the_extension_as_path_suffix_has_it(tmp_path: Path,
     bare.write_bytes((AUDIO / "tone.mp3").read_bytes())
     with pytest.raises(ProbeError, match="^'ep.' is not a supported audio type"):
         probe(str(bare) if as_string else bare)
+
+
+def test_the_pools_pipes_hold_a_chunks_results() -> None:
+    """A chunk of rendered items is about 400 KB: with Linux's default 64 KB pipe, the worker
+    waited for the main process to read every 64 KB (see probe._widen_pipes)."""
+    import fcntl
+    from concurrent.futures import ProcessPoolExecutor
+
+    from feedtool.probe import PIPE_BYTES, _widen_pipes
+
+    pool = ProcessPoolExecutor(max_workers=1)
+    try:
+        _widen_pipes(pool)
+        for connection in (pool._result_queue._reader, pool._call_queue._writer):
+            assert fcntl.fcntl(connection.fileno(), fcntl.F_GETPIPE_SZ) >= PIPE_BYTES
+        assert pool.submit(len, "x" * 500_000).result() == 500_000
+    finally:
+        pool.shutdown()
