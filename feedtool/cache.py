@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .probe import Probe
     from .record import Record
 
-VERSION = "feedtool-cache-7"  # 7: pickled meta values (an older feedtool discards this cache)
+VERSION = "feedtool-cache-8"  # 8: media facts of MP3s with trailers and truncated files (7 held wrong ones)
 BUCKETS = 64  # groups of episode records (see BuildCache._load_records)
 FILE = "build.sqlite"
 SCHEMA = """
@@ -140,7 +140,8 @@ class BuildCache:
         from .model import Chapter, MediaInfo  # here: the "unchanged" shortcut needs no model
 
         chapters = tuple(Chapter(**c) for c in facts["chapters"])
-        return Probe(MediaInfo(**facts["info"]), facts["note"], chapters, row[3] or ""), key
+        return Probe(MediaInfo(**facts["info"]), facts["note"], chapters, row[3] or "",
+                     truncated=facts["truncated"]), key
 
     def knows_no_media(self) -> bool:
         """Whether no audio file's facts are kept (a first build, or --no-cache): then
@@ -192,7 +193,7 @@ class BuildCache:
         for path, key, result in self._new_media:
             info = result.info  # MediaInfo's fields by name: asdict() was a quarter of storing a probe
             facts = {"info": {name: getattr(info, name) for name in _info_fields()}, "note": result.note,
-                     "chapters": [asdict(c) for c in result.chapters]}
+                     "chapters": [asdict(c) for c in result.chapters], "truncated": result.truncated}
             rows.append((path, *key, json.dumps(facts), result.sample))
         self._new_media = []
         self.db.executemany("INSERT OR REPLACE INTO media VALUES (?, ?, ?, ?, ?)", rows)

@@ -52,6 +52,9 @@ def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings,
         if result.note:
             rule = "REMOTE-ESTIMATE" if result.estimated else "MP3-ESTIMATE"
             findings.add(rule, episode.source, line, f"audio {ref.url}: {result.note}")
+        if result.truncated and not _accepted(episode, ref):
+            findings.add("AUDIO-TRUNCATED", episode.source, line, _cut_short(ref.url, result.truncated, result.info))
+            return None
         return Probe(result.info)
     path = name_prefix(folder) + ref.path  # str(folder / ref.path), as `local` is keyed
     result = (local or {}).get(path)
@@ -65,7 +68,23 @@ def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings,
         return None
     if result.note:
         findings.add("MP3-ESTIMATE", episode.source, line, f"audio {Path(path).as_posix()}: {result.note}")
+    if result.truncated and not _accepted(episode, ref):
+        findings.add("AUDIO-TRUNCATED", episode.source, line,
+                     _cut_short(Path(path).as_posix(), result.truncated, result.info))
+        return None
     return result
+
+
+def _accepted(episode: Episode, ref: MediaRef) -> bool:
+    """Whether the publisher accepted a truncated file as it is, by giving its duration."""
+    return ref is episode.audio and bool(episode.duration)
+
+
+def _cut_short(shown: str, why: str, info: MediaInfo) -> str:
+    """AUDIO-TRUNCATED's message: what the file holds, and the two ways on."""
+    return (f"audio {shown}: {why}. Listeners would reach its end early: export or upload the whole file "
+            f"again, or, to publish what it holds, add 'duration: {max(1, round(info.duration))}' to the front "
+            "matter")
 
 
 def remote_urls(episode: Episode) -> list[str]:

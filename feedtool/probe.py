@@ -8,7 +8,6 @@ off by minutes: for those we count the frames.
 
 from __future__ import annotations
 
-import mmap
 import os
 import zlib
 from collections.abc import Callable, Sequence
@@ -20,16 +19,18 @@ from typing import TYPE_CHECKING, BinaryIO
 import mutagen
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3
-from mutagen.mp3 import MP3, BitrateMode, MPEGInfo
+from mutagen.mp3 import MP3, MPEGInfo
 from mutagen.mp4 import MP4, MP4Chapters, MP4Info
 from mutagen.mp4._atom import Atoms
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
+from . import containers
 from .chapters import id3_chapters, mp4_chapters
 from .folder import name_prefix, split_name
 from .model import Chapter, MediaInfo
+from .mpeg import Measured, audio_end, header_promise, judge, reader, walk_file
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -72,6 +73,7 @@ class Probe:
     chapters: tuple[Chapter, ...] = ()  # chapter marks embedded in the file
     sample: str = ""  # file_sample() of the bytes probed, for the cache
     stat: tuple[int, int] | None = None  # the file's size and mtime_ns when it was probed
+    truncated: str | None = None  # the file holds less audio than its header promises: what it holds
 
 
 SAMPLE_BYTES = 4 * 1024
@@ -135,7 +137,7 @@ def _probe_open(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileTyp
     stat = os.fstat(handle.fileno())
     length = stat.st_size
     try:
-        info, codec, chapters = _read(handle, suffix, kinds)
+        info, codec, chapters, held = _read(handle, suffix, kinds, length)
     except Exception:  # noqa: BLE001 - mutagen and struct raise many kinds of errors on damaged files
         info = None
     if info is None:
@@ -145,24 +147,41 @@ def _probe_open(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileTyp
             "with the wrong extension?)",
         )
     duration = float(info.length or 0)
-    note = None
-    if isinstance(info, MPEGInfo) and info.bitrate_mode is BitrateMode.UNKNOWN:
-        counted = count_mp3_duration(handle, info.frame_offset)
-        if counted is not None and abs(counted - duration) >= 0.5:
-            note = (
-                f"no Xing/VBRI header, so its length is only estimated ({duration:.1f} s); "
-                f"counted the frames instead: {counted:.1f} s"
-            )
-        duration = counted if counted is not None else duration
+    note = truncated = None
+    if isinstance(info, MPEGInfo):
+        measured = _measure_mp3(handle, info, length)
+        duration, note, truncated = measured.seconds, measured.note, measured.truncated
+    elif held is not None:  # less audio than the header promises
+        duration, truncated = held[0], containers.cut_short(*held)
     if duration <= 0:
         raise ProbeError("AUDIO-UNREADABLE", "the audio has no length (an empty or damaged file?)")
     bitrate = round(length * 8 / duration)  # the average over the file, as podcast:alternateEnclosure wants
     return Probe(MediaInfo(duration, length, mime, bitrate, codec), note, chapters, _sample_of(handle),
-                 (length, stat.st_mtime_ns))
+                 (length, stat.st_mtime_ns), truncated)
 
 
-def _read(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileType], ...]) -> tuple[object, str, tuple]:
-    """(mutagen stream info, codec name, embedded chapters).
+def _measure_mp3(handle: BinaryIO, info: MPEGInfo, size: int) -> Measured:
+    """An MP3's duration: its header's, checked against the bytes the file holds (see
+    mpeg.judge); without a header, its frames counted up to where its audio ends."""
+    end = audio_end(reader(handle), size)
+    promise = header_promise(handle, info)
+    if promise is not None:
+        return judge(info, promise, end, lambda start, stop: walk_file(handle, start, stop))
+    stated = float(info.length or 0)
+    walked = walk_file(handle, info.frame_offset, end)
+    if not walked.frames:
+        return Measured(stated)
+    counted = walked.seconds
+    if abs(counted - stated) < 0.5:
+        return Measured(counted)
+    return Measured(counted, f"no Xing/VBRI header, so its length is only estimated ({stated:.1f} s); "
+                             f"counted the frames instead: {counted:.1f} s")
+
+
+def _read(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileType], ...],
+          size: int) -> tuple[object, str, tuple, containers.Held]:
+    """(mutagen stream info, codec name, embedded chapters, (seconds held, promised) of a
+    file shorter than its header says).
 
     MP3 and M4A are read as stream information only: parsing their tags is most of
     mutagen's time (and cover art can be megabytes), so tags are parsed only when they
@@ -176,7 +195,7 @@ def _read(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileType], ..
         if header[:3] == b"ID3" and _id3_has_chapters(handle, header):
             handle.seek(0)
             chapters = id3_chapters(ID3(handle))
-        return info, "MP3", chapters
+        return info, "MP3", chapters, None  # (measured by _measure_mp3)
     if suffix == ".m4a":
         atoms = Atoms(handle)
         info = MP4Info()
@@ -184,15 +203,20 @@ def _read(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileType], ..
         chapters = ()
         if MP4Chapters._can_load(atoms):  # a Nero `chpl` atom
             chapters = mp4_chapters(MP4Chapters(atoms, handle))
-        return info, "AAC", chapters
+        return info, "AAC", chapters, containers.mp4_held(handle, atoms, size)
     for kind in kinds:
         handle.seek(0)
         try:
             audio = kind(handle)
         except mutagen.MutagenError:
             continue
-        return audio.info, CODECS[kind], ()
-    return None, "", ()
+        held = None
+        if kind is FLAC:
+            held = containers.flac_held(handle, audio.info, audio_end(reader(handle), size))
+        elif kind is WAVE:
+            held = containers.wav_held(handle, audio.info, size)
+        return audio.info, CODECS[kind], (), held
+    return None, "", (), None
 
 
 def _syncsafe(four: bytes) -> int:
@@ -230,123 +254,6 @@ def _id3_has_chapters(handle: BinaryIO, header: bytes) -> bool:
                 return False
     handle.seek(10)
     return b"CHAP" in handle.read(size)
-
-
-# MPEG audio frame tables: bitrates in kbit/s by (version is MPEG-1, layer), sample rates.
-_BITRATES = {
-    (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
-    (True, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
-    (True, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
-    (False, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
-    (False, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-    (False, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-}
-_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
-
-
-def _frame_at(data: mmap.mmap | bytes, pos: int) -> tuple[int, int, int] | None:
-    """(frame bytes, samples, sample rate) of a valid MPEG audio frame header at pos."""
-    if pos + 4 > len(data) or data[pos] != 0xFF or data[pos + 1] & 0xE0 != 0xE0:
-        return None
-    b1, b2 = data[pos + 1], data[pos + 2]
-    version = (b1 >> 3) & 3  # 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5, 1 = reserved
-    layer = 4 - ((b1 >> 1) & 3)  # 4 = reserved
-    bitrate_index, rate_index, padding = b2 >> 4, (b2 >> 2) & 3, (b2 >> 1) & 1
-    if version == 1 or layer == 4 or bitrate_index in (0, 15) or rate_index == 3:
-        return None
-    mpeg1 = version == 3
-    bitrate = _BITRATES[(mpeg1, layer)][bitrate_index] * 1000
-    rate = _RATES[version][rate_index]
-    if layer == 1:
-        return (12 * bitrate // rate + padding) * 4, 384, rate
-    samples = 1152 if (layer == 2 or mpeg1) else 576
-    return samples // 8 * bitrate // rate + padding, samples, rate
-
-
-def count_mp3_duration(handle: BinaryIO, start: int) -> float | None:
-    """Walk every MPEG frame from `start` and add up their samples (exact for VBR files)."""
-    try:
-        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    except ValueError:  # an empty file cannot be mapped
-        return None
-    with data:
-        return count_mp3_duration_in(data, start)
-
-
-_UNSEEN = (0, 0, 0)
-_HEADERS: list[tuple[int, int, int] | None] = []  # frame facts by header bytes 2 and 3, filled as met
-_RUNS: dict[tuple[int, int], list[int]] = {}  # (samples, rate) → frame bytes by header bytes 2 and 3
-
-
-def _run_lengths(samples: int, rate: int) -> list[int]:
-    """Frame lengths by header bytes 2 and 3 for headers of this many samples at this
-    rate, 0 for any other (or invalid) header: the table of the walk's inner loop."""
-    lengths = _RUNS.get((samples, rate))
-    if lengths is None:
-        lengths = [0] * 65536
-        for key in range(0xE000, 0x10000):  # the second byte's top three bits are sync
-            facts = _frame_at(bytes((0xFF, key >> 8, key & 0xFF, 0)), 0)
-            if facts is not None and facts[1:] == (samples, rate):
-                lengths[key] = facts[0]
-        _RUNS[(samples, rate)] = lengths
-    return lengths
-
-
-def count_mp3_duration_in(data: mmap.mmap | bytes, start: int) -> float | None:
-    """The frame walk over bytes in memory (the file's bytes, or bytes read over HTTP).
-
-    A header counts only if the next frame (or the end) follows it, as a stray 0xFFE bit
-    pattern inside tag or padding bytes would not. A tenth of a show's files can need
-    this walk over every one of their frames, so its common case is an inner loop of a
-    few operations per frame: frames of the same samples and rate follow each other,
-    their lengths looked up by header bytes in a table built once per process. Anything
-    else (a change of rate, garbage to skip) goes through the outer loop, which decodes
-    headers once per process through a table keyed by their bytes.
-    """
-    pos, end, samples, rate = start, len(data), 0, 0
-    if not _HEADERS:
-        _HEADERS.extend([_UNSEEN] * 65536)
-    headers, unseen = _HEADERS, _UNSEEN
-
-    def header(at: int) -> tuple[int, int, int] | None:
-        if at + 4 > end or data[at] != 0xFF:
-            return None
-        key = data[at + 1] << 8 | data[at + 2]
-        if headers[key] is unseen:
-            headers[key] = _frame_at(data, at)
-        return headers[key]
-
-    current = header(pos)
-    while pos < end:
-        if current is not None:
-            # the run: count frames of the current kind while each is followed by another
-            lengths, size, run, last = _run_lengths(current[1], current[2]), current[0], 0, end - 4
-            following = pos + size
-            while following <= last and data[following] == 0xFF:
-                size = lengths[data[following + 1] << 8 | data[following + 2]]
-                if not size:
-                    break
-                run += 1
-                pos = following
-                following = pos + size
-            if run:
-                samples, rate = samples + run * current[1], current[2]
-                current = header(pos)
-            # the frame at pos is followed by the end, by a frame of another kind, or by neither
-            following = pos + current[0]
-            if following >= end:
-                samples, rate = samples + current[1], current[2]
-                break
-            if following + 4 <= end and data[following] == 0xFF:
-                nxt = header(following)
-                if nxt is not None:
-                    samples, rate, pos, current = samples + current[1], current[2], following, nxt
-                    continue
-        pos = data.find(b"\xff", pos + 1)
-        if pos < 0:
-            break
-        current = header(pos)
-    return samples / rate if rate else None
 
 
 def _probe_in_worker(path: str) -> Probe | tuple[str, str]:

@@ -82,7 +82,7 @@ def _answer(result: object) -> object:
     """What a server's answer means for the episode: a probe's facts (not how many bytes
     it took), or an error's rule and message (an exception's repr leaves the rule out)."""
     if isinstance(result, RemoteProbe):
-        return result.info, result.final_url, result.note, result.estimated
+        return result.info, result.final_url, result.note, result.estimated, result.truncated
     if isinstance(result, Exception):
         return type(result).__name__, getattr(result, "rule", None), str(result)
     return result

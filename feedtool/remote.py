@@ -21,11 +21,13 @@ from mutagen.mp4 import MP4Info
 from mutagen.mp4._atom import Atoms
 from mutagen.wave import WaveStreamInfo
 
+from . import containers
 from .cache import BuildCache
 from .http import BLOCK, Head, HttpFile, RemoteError, head
 from .model import MediaInfo
+from .mpeg import audio_end, frame_at, header_promise, judge, reader, walk
 from .options import NetworkOptions
-from .probe import _frame_at, count_mp3_duration_in, mime_for
+from .probe import mime_for
 
 SCAN_LIMIT = 8 * 1024 * 1024  # bytes we may read to count the frames of a VBR MP3 without header
 WORKERS = 8
@@ -40,21 +42,23 @@ class RemoteProbe:
     final_url: str
     note: str | None = None  # "scanned" (info) or "estimate" (warning)
     estimated: bool = False
+    truncated: str | None = None  # the file holds less audio than its header promises: what it holds
 
 
-def _streaminfo(handle: HttpFile, suffix: str) -> tuple[float, str, object]:
-    """(duration, codec, mutagen info) from stream headers only."""
+def _streaminfo(handle: HttpFile, suffix: str) -> tuple[float, str, object, containers.Held]:
+    """(duration, codec, mutagen info, (seconds held, promised) if it is shorter than its
+    header says) from stream headers, and the few bytes that tell truncation."""
     handle.seek(0)
     if suffix == ".mp3":
         info = MPEGInfo(handle)
-        return info.length, "MP3", info
+        return info.length, "MP3", info, None  # (checked by _mp3)
     if suffix == ".m4a":
         atoms = Atoms(handle)
         info = MP4Info()
         info.load(atoms, handle)
-        return info.length, "AAC", info
+        return info.length, "AAC", info, containers.mp4_held(handle, atoms, handle.size)
     if suffix in (".ogg", ".opus"):
-        return _ogg(handle)
+        return (*_ogg(handle), None)
     if suffix == ".flac":
         head_bytes = handle.read(10)
         if head_bytes[:3] == b"ID3":  # rare, but allowed: skip the tag by its declared size
@@ -69,10 +73,10 @@ def _streaminfo(handle: HttpFile, suffix: str) -> tuple[float, str, object]:
         if block_type != 0:
             raise RemoteError("AUDIO-UNREADABLE", "the FLAC file does not start with its STREAMINFO block")
         info = FlacStreamInfo(handle.read(length))
-        return info.length, "FLAC", info
+        return info.length, "FLAC", info, containers.flac_held(handle, info, audio_end(reader(handle), handle.size))
     if suffix == ".wav":
         info = WaveStreamInfo(handle)
-        return info.length, "WAV", info
+        return info.length, "WAV", info, containers.wav_held(handle, info, handle.size)
     raise RemoteError("AUDIO-FORMAT", f"'{suffix}' is not a supported audio type")
 
 
@@ -118,7 +122,7 @@ def _sample_bitrates(handle: HttpFile, info: MPEGInfo) -> tuple[bool, float]:
         window = handle.read(BLOCK)
         pos = next((p for p in range(len(window) - 4) if _chained(window, p)), None)
         while pos is not None and pos + 4 <= len(window):  # every whole frame in the window
-            frame = _frame_at(window, pos)
+            frame = frame_at(window, pos)
             if frame is None or pos + frame[0] > len(window):
                 break
             rates.append(frame[0] * 8 * frame[2] / frame[1])  # bytes per frame → bits per second
@@ -131,14 +135,48 @@ def _sample_bitrates(handle: HttpFile, info: MPEGInfo) -> tuple[bool, float]:
 
 def _chained(data: bytes, pos: int) -> bool:
     """A frame header at pos that the next frame header follows (not a chance 0xFFE pattern)."""
-    frame = _frame_at(data, pos)
-    return bool(frame) and pos + frame[0] + 4 <= len(data) and _frame_at(data, pos + frame[0]) is not None
+    frame = frame_at(data, pos)
+    return bool(frame) and pos + frame[0] + 4 <= len(data) and frame_at(data, pos + frame[0]) is not None
 
 
-def _scan(handle: HttpFile, start: int) -> float:
+def _scan(handle: HttpFile, start: int, end: int) -> float:
     """Count every MPEG frame over HTTP (a VBR file without header)."""
     handle.seek(0)
-    return count_mp3_duration_in(handle.read(), start) or 0.0
+    return walk(handle.read(end), start, end).seconds
+
+
+def _mp3(handle: HttpFile, info: MPEGInfo) -> tuple[float, str | None, bool, str | None]:
+    """(duration, note, estimated, truncated) of a remote MP3: its header checked against
+    the file's length as the server gives it, with one range read of its tail for the tags
+    after its audio; without a header, its frames counted (up to SCAN_LIMIT) or estimated."""
+    end = audio_end(reader(handle), handle.size)
+    small = handle.size <= SCAN_LIMIT
+    promise = header_promise(handle, info)
+    if promise is not None:
+        measured = judge(info, promise, end, lambda start, stop: walk(_whole(handle, stop), start, stop)
+                         if small else None)
+        if measured.estimated:  # longer than its header says, and too big to count over HTTP
+            return measured.seconds, (f"its header's length ({info.length:.0f} s) does not match the file's "
+                                      f"size, and it is over {SCAN_LIMIT // 2**20} MiB to count its frames: "
+                                      "add 'duration:' to the front matter"), True, None
+        return measured.seconds, measured.note, False, measured.truncated
+    if info.bitrate_mode is not BitrateMode.UNKNOWN:
+        return info.length, None, False, None
+    constant, mean_rate = _sample_bitrates(handle, info)
+    if constant:
+        return (end - info.frame_offset) * 8 / info.bitrate, None, False, None
+    if small:
+        return (_scan(handle, info.frame_offset, end),
+                f"VBR MP3 without Xing/VBRI header: read all {handle.size} bytes to count its frames", False, None)
+    duration = (end - info.frame_offset) * 8 / mean_rate
+    return duration, (f"VBR MP3 without Xing/VBRI header and over {SCAN_LIMIT // 2**20} MiB: its duration "
+                      f"({duration:.0f} s, from the bitrate of sampled frames) is an estimate; add "
+                      "'duration:' to the front matter, or re-encode it with a Xing header"), True, None
+
+
+def _whole(handle: HttpFile, end: int) -> bytes:
+    handle.seek(0)
+    return handle.read(end)
 
 
 def probe_url(url: str, options: NetworkOptions, known: Head | None = None) -> tuple[Head, RemoteProbe]:
@@ -153,29 +191,21 @@ def probe_url(url: str, options: NetworkOptions, known: Head | None = None) -> t
         raise RemoteError("REMOTE-LENGTH", "the server sends no Content-Length, so the file size is unknown")
     handle = HttpFile(facts.url, facts.length, options)
     try:
-        duration, codec, info = _streaminfo(handle, suffix)
+        duration, codec, info, held = _streaminfo(handle, suffix)
+        note, estimated, truncated = None, False, None
+        if isinstance(info, MPEGInfo):
+            duration, note, estimated, truncated = _mp3(handle, info)
+        elif held is not None:
+            duration, truncated = held[0], containers.cut_short(*held)
     except RemoteError:
         raise
     except Exception as exc:  # noqa: BLE001 - any parse failure of remote bytes is "not audio"
         raise RemoteError("AUDIO-UNREADABLE", f"not readable {suffix[1:].upper()} audio ({exc})") from None
-    note, estimated = None, False
-    if isinstance(info, MPEGInfo) and info.bitrate_mode is BitrateMode.UNKNOWN:
-        constant, mean_rate = _sample_bitrates(handle, info)
-        if not constant:
-            if facts.length <= SCAN_LIMIT:
-                duration = _scan(handle, info.frame_offset)
-                note = f"VBR MP3 without Xing/VBRI header: read all {facts.length} bytes to count its frames"
-            else:
-                estimated = True
-                duration = (facts.length - info.frame_offset) * 8 / mean_rate
-                note = (f"VBR MP3 without Xing/VBRI header and over {SCAN_LIMIT // 2**20} MiB: its duration "
-                        f"({duration:.0f} s, from the bitrate of sampled frames) is an estimate; add "
-                        "'duration:' to the front matter, or re-encode it with a Xing header")
     if duration <= 0:
         raise RemoteError("AUDIO-UNREADABLE", "the audio has no length")
     bitrate = round(facts.length * 8 / duration)
     media = MediaInfo(duration, facts.length, mime, bitrate, codec)
-    return facts, RemoteProbe(media, handle.fetched, facts.url, note, estimated)
+    return facts, RemoteProbe(media, handle.fetched, facts.url, note, estimated, truncated)
 
 
 class RemoteCache:
@@ -206,13 +236,15 @@ class RemoteCache:
         try:
             if not entry or (facts.etag, facts.last_modified, facts.length) != tuple(entry["key"]):
                 return None
-            return RemoteProbe(MediaInfo(**entry["info"]), 0, entry["final_url"], entry["note"], entry["estimated"])
+            return RemoteProbe(MediaInfo(**entry["info"]), 0, entry["final_url"], entry["note"], entry["estimated"],
+                               entry["truncated"])
         except (KeyError, TypeError, ValueError, AttributeError):
             return None  # a damaged entry is only a slower build
 
     def put(self, url: str, facts: Head, result: RemoteProbe) -> None:
         self.changed[url] = {"key": [facts.etag, facts.last_modified, facts.length], "info": asdict(result.info),
-                             "final_url": result.final_url, "note": result.note, "estimated": result.estimated}
+                             "final_url": result.final_url, "note": result.note, "estimated": result.estimated,
+                             "truncated": result.truncated}
 
     def save(self) -> None:
         for url, entry in sorted(self.changed.items()):

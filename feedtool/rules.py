@@ -57,6 +57,7 @@ RULES: dict[str, Rule] = {
     "AUDIO-AMBIGUOUS": Rule(E, "Several audio files could be the episode's.", "FT"),
     "AUDIO-FORMAT": Rule(E, "The audio format is not supported.", "FT"),
     "AUDIO-UNREADABLE": Rule(E, "The audio file is damaged, empty or not of its type.", "FT"),
+    "AUDIO-TRUNCATED": Rule(E, "The audio file holds less audio than its header promises (cut short).", "FT"),
     "REMOTE-UNREACHABLE": Rule(E, "A URL cannot be reached: connection, timeout or redirect loop.", "AP ENC-HOST"),
     "REMOTE-STATUS": Rule(E, "A URL answers with an HTTP error (4xx/5xx).", "AP ENC-HOST"),
     "REMOTE-RANGE": Rule(E, "The server does not answer byte-range requests correctly (206).", "AP ENC-HOST"),

@@ -43,8 +43,11 @@ def image_facts(handle: BinaryIO | Path, verify: bool) -> tuple[int, int, str, b
             with Image.open(handle, formats=("JPEG", "PNG")) as art:
                 facts = (art.width, art.height, art.mode,
                          art.mode in ("RGBA", "LA", "PA") or "transparency" in art.info)
-                if verify:
-                    art.verify()  # reads the whole file: a truncated or corrupt image fails here
+                if verify:  # a truncated or corrupt image fails here: PNG's verify() checks every
+                    if art.format == "JPEG":  # chunk's CRC, a JPEG has none (its verify() reads nothing),
+                        art.load()  # so it is decoded ("image file is truncated")
+                    else:
+                        art.verify()
                 return facts
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ArtError("ART-SIZE", f"is far too large for artwork ({exc})") from None

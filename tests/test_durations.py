@@ -1,0 +1,102 @@
+"""Durations of the files publishers really have, against what ffprobe decoded from them.
+
+The files in fixtures/hard/ (made by fixtures/make_hard_audio.py) carry tags and junk
+after their last frame, join parts of two sample rates, use MPEG-2 and 2.5 rates and CRC
+-protected frames, or were cut short in half; expected.json holds the duration ffprobe
+read from each (the sum of its packets) when they were made.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from feedtool.options import NetworkOptions
+from feedtool.probe import probe
+from feedtool.remote import probe_url
+
+from .conftest import episode
+
+HARD = Path(__file__).resolve().parent / "fixtures" / "hard"
+EXPECTED: dict[str, dict] = json.loads((HARD / "expected.json").read_text())
+TOLERANCE = 0.5  # seconds: what a listener notices, and more than encoder delay and padding
+
+
+def test_the_fixtures_cover_every_case() -> None:
+    names = set(EXPECTED)
+    for part in ("id3v1-ascii", "id3v1-latin1", "apev2", "lyrics3", "junk-tail", "joined-44k-22k",
+                 "joined-info", "mpeg25", "mpeg2-22k-crc", "big-apic", "short-16k"):
+        assert any(part in name for name in names), part
+    assert {name for name, facts in EXPECTED.items() if facts["cut"]} == {
+        "cut-cbr-info.mp3", "cut-vbr-xing.mp3", "cut.flac", "cut.m4a", "cut.wav"}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_local_durations_match_ffprobe(name: str) -> None:
+    result = probe(HARD / name)
+    assert abs(result.info.duration - EXPECTED[name]["ffprobe"]) < TOLERANCE
+    assert bool(result.truncated) is EXPECTED[name]["cut"], result.truncated
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_remote_durations_match_ffprobe(http_server, name: str) -> None:
+    shutil.copy(HARD / name, http_server.root / name)
+    _, result = probe_url(f"{http_server.base}/{name}", NetworkOptions())
+    assert abs(result.info.duration - EXPECTED[name]["ffprobe"]) < TOLERANCE
+    assert bool(result.truncated) is EXPECTED[name]["cut"], result.truncated
+
+
+def test_a_truncated_file_stops_the_build_and_says_how_to_accept_it(make_show, build) -> None:
+    folder = make_show({"ep.md": episode("Cut"), "ep.m4a": HARD / "cut.m4a"})
+    run = build(folder)
+    assert run.exit_code == 1 and not run.feed.exists()
+    (line,) = [x for x in run.lines() if x.startswith("error AUDIO-TRUNCATED")]
+    assert f"{folder.as_posix()}/ep.md:1: audio {folder.as_posix()}/ep.m4a: it holds 3.7 s of audio" in line
+    assert "promises 8.0 s" in line and "add 'duration: 4' to the front matter" in line
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("name", ["cut-cbr-info.mp3", "cut-vbr-xing.mp3", "cut.flac", "cut.wav"])
+def test_every_kind_of_cut_file_is_refused(make_show, build, name: str) -> None:
+    folder = make_show({"ep.md": episode("Cut"), f"ep{Path(name).suffix}": HARD / name})
+    run = build(folder)
+    assert run.exit_code == 1
+    assert any(x.startswith("error AUDIO-TRUNCATED") for x in run.lines())
+
+
+def test_a_duration_in_the_front_matter_accepts_a_cut_file(make_show, build) -> None:
+    folder = make_show({"ep.md": episode("Cut", duration="4"), "ep.m4a": HARD / "cut.m4a"})
+    run = build(folder)
+    assert run.exit_code == 0, run.stderr
+    assert feedparser.parse(run.feed.read_bytes()).entries[0].itunes_duration == "4"
+
+
+def test_a_remote_cut_file_is_refused_too(make_show, build, http_server) -> None:
+    shutil.copy(HARD / "cut.flac", http_server.root / "a.flac")
+    folder = make_show({"ep.md": episode("Cut", audio=f"{http_server.base}/a.flac")})
+    run = build(folder)
+    assert run.exit_code == 1
+    (line,) = [x for x in run.lines() if x.startswith("error AUDIO-TRUNCATED")]
+    assert f"audio {http_server.base}/a.flac: it holds " in line and "promises 6.0 s" in line
+
+
+@pytest.mark.parametrize("name", ["short-16k-id3v1.mp3", "short-22k-vbr-junk.mp3", "id3v1-ascii-8k.mp3"])
+def test_short_clips_with_a_trailer_are_published_with_their_length(make_show, build, name: str) -> None:
+    folder = make_show({"ep.md": episode("Short"), "ep.mp3": HARD / name})
+    run = build(folder)
+    assert run.exit_code == 0, run.stderr
+    seconds = EXPECTED[name]["ffprobe"]
+    assert abs(float(feedparser.parse(run.feed.read_bytes()).entries[0].itunes_duration) - seconds) < 1
+
+
+def test_a_truncated_jpeg_cover_is_refused(make_show, build) -> None:
+    folder = make_show({"ep.md": episode("E", image="cut-cover.jpg"), "ep.mp3": HARD / "junk-tail.mp3",
+                        "cut-cover.jpg": HARD / "cut-cover.jpg"})
+    run = build(folder)
+    assert run.exit_code == 1
+    (line,) = [x for x in run.lines() if x.startswith("error IMAGE-TYPE")]
+    assert "cut-cover.jpg is damaged" in line and "truncated" in line
