@@ -8,8 +8,13 @@ the case that needs a frame count), Ogg, Opus, FLAC and M4A files are retagged c
 of base clips of many lengths, WAVs are written directly. Like a real show's files, every
 MP3 and M4A carries the tags podcast hosts write (title, artist, album, date, genre,
 track, a comment with the notes) and half of them the show's cover (184 KB); Ogg, Opus
-and FLAC files carry the same text tags. Each file's true duration is recorded in
-truth.json beside the show. Needs ffmpeg and lame (Debian packages).
+and FLAC files carry the same text tags. About a tenth of the MP3s carry what taggers and
+uploads leave after the last frame (an ID3v1 tag, in Latin-1 too, an APEv2 tag, a few
+junk bytes), and a few are joined from an intro at 44.1 kHz and a body at 22.05 kHz.
+
+Each file's true duration, the sum of the durations of the packets ffprobe reads from it
+(what a player decodes), is recorded in truth.json beside the show. Needs ffmpeg, ffprobe
+and lame (Debian packages).
 
 Usage: python bench/make_corpus.py N [--out DIR]
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import struct
@@ -25,12 +31,13 @@ import subprocess
 import sys
 import tempfile
 import wave
+from multiprocessing import Pool
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BASE = HERE / ".corpus" / "base"
 FF = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y"]
-VERSION = 2  # 2: tags and cover art like a real show's files (1 had untagged MP3s)
+VERSION = 3  # 3: trailers, joined files, ffprobe's truth; 2: tags and cover art like a real show's files
 RATE = 22050
 BASE_SECONDS = (2, 3, 5, 8, 12, 17, 23, 30, 38, 45, 52, 60)
 # share of each format in the corpus (MP3 dominates real shows)
@@ -68,6 +75,10 @@ def make_base() -> None:
         run(FF + ["-i", str(long_wav), "-c:a", "libmp3lame", "-b:a", "32k", "-write_xing", "1",
                   "-id3v2_version", "0", "-fflags", "+bitexact", str(BASE / "long-cbr.mp3")])
         run(["lame", "--quiet", "-m", "m", "-V", "6", "-t", str(long_wav), str(BASE / "long-vbr-noxing.mp3")])
+        intro = Path(tmp) / "intro.wav"  # an intro at 44.1 kHz, for files joined from two rates
+        run(FF + ["-t", "6", "-i", str(long_wav), "-ar", "44100", str(intro)])
+        run(["lame", "--quiet", "-m", "m", "-b", "64", str(intro), str(BASE / "intro-44k.mp3")])  # with an Info header
+        run(["lame", "--quiet", "-m", "m", "-b", "48", "-t", str(intro), str(BASE / "intro-44k-noxing.mp3")])
         for seconds in BASE_SECONDS:
             cut = ["-t", str(seconds), "-i", str(long_wav)]
             bitexact = ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact"]
@@ -112,6 +123,37 @@ def cut_mp3(data: bytes, frames: list[tuple[int, int]], count: int, xing: bool) 
             header[field : field + 4] = struct.pack(">I", len(body) + head_size)
         return bytes(header) + body
     return b"".join(data[o : o + s] for o, s in frames[:count])
+
+
+TRAILERS = ("id3v1", "id3v1-latin1", "apev2", "junk")
+
+
+def trailer(path: Path, kind: str, number: int) -> None:
+    """What taggers and broken uploads leave after the last frame."""
+    if kind == "apev2":
+        from mutagen.apev2 import APEv2
+
+        tags = APEv2()
+        tags["Title"] = f"Episode {number}"
+        tags["Comment"] = "Naïve ÿã\x90 review"
+        tags.save(path)
+        return
+    with open(path, "ab") as handle:
+        if kind == "junk":
+            handle.write(bytes((0xFF, 0xFB, number % 256, 0x0A, 0x00)))  # a few bytes, one looking like a header
+        else:
+            text = "Café ÿóD: Naïve ÿã\x90 review" if kind == "id3v1-latin1" else f"Episode {number} notes"
+            body = text.encode("latin-1").ljust(30, b" ")[:30]
+            handle.write(b"TAG" + body + b"Bench".ljust(30, b" ") + b"Benchmark Show".ljust(30, b" ")
+                         + b"2026" + body[:28] + b"\0" + bytes((number % 256, 12)))
+
+
+def packet_seconds(path: str) -> float:
+    """The sum of the durations of the packets ffprobe reads from a file: what a player decodes."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", "packet=duration_time",
+         "-of", "csv=p=0", path], check=True, capture_output=True, text=True).stdout
+    return sum(float(value.strip(",")) for value in out.split() if value.strip(","))
 
 
 def tag(path: Path, title: str, date: str, number: int, notes: str, art: bytes | None) -> None:
@@ -163,6 +205,7 @@ def main() -> int:
     cbr_frames = mp3_frames(cbr)
     vbr = (BASE / "long-vbr-noxing.mp3").read_bytes()
     vbr_frames = mp3_frames(vbr)
+    intros = [(BASE / "intro-44k.mp3").read_bytes(), (BASE / "intro-44k-noxing.mp3").read_bytes()]
     rng = random.Random(args.n)
     folder = out / "episodes"
     folder.mkdir(parents=True, exist_ok=True)
@@ -174,7 +217,6 @@ def main() -> int:
     )
     shutil.copy(HERE.parent / "episodes" / "cover.png", folder / "cover.png")
     art = (folder / "cover.png").read_bytes()
-    truth = {}
     kinds = [k for k, _ in MIX]
     weights = [w for _, w in MIX]
     for n in range(args.n):
@@ -188,15 +230,14 @@ def main() -> int:
         if kind in ("mp3", "vbr"):
             seconds = rng.uniform(1.5, 60)
             count = max(1, int(seconds * RATE / 576))
+            name = f"{stem}.mp3"
             if kind == "mp3":
-                data, frames = cbr, cbr_frames
-                name = f"{stem}.mp3"
-                (folder / name).write_bytes(cut_mp3(data, frames, count, xing=True))
-                truth[name] = count * 576 / RATE
+                body = cut_mp3(cbr, cbr_frames, count, xing=True)
             else:
-                name = f"{stem}.mp3"
-                (folder / name).write_bytes(cut_mp3(vbr, vbr_frames, count, xing=False))
-                truth[name] = count * 576 / RATE
+                body = cut_mp3(vbr, vbr_frames, count, xing=False)
+            if rng.random() < 0.004:  # joined: an intro at 44.1 kHz, then the body at 22.05 kHz
+                body = rng.choice(intros) + body
+            (folder / name).write_bytes(body)
         elif kind == "wav":
             seconds = round(rng.uniform(1.5, 60), 2)
             name = f"{stem}.wav"
@@ -205,15 +246,20 @@ def main() -> int:
                 w.setsampwidth(1)
                 w.setframerate(8000)
                 w.writeframes(bytes([128]) * int(seconds * 8000))
-            truth[name] = int(seconds * 8000) / 8000
         else:
             seconds = rng.choice(BASE_SECONDS)
             name = f"{stem}.{kind}"
             shutil.copy(BASE / f"{seconds}.{kind}", folder / name)
-            truth[name] = float(seconds)
         if kind != "wav":
             tag(folder / name, title, date, n + 1, notes, cover if kind in ("mp3", "vbr", "m4a") else None)
+        if kind in ("mp3", "vbr") and rng.random() < 0.1:
+            trailer(folder / name, rng.choice(TRAILERS), n)
         (folder / f"{stem}.md").write_text(f'---\ntitle: "{title}"\ndate: {date}\nepisode: {n + 1}\n---\n\n{notes}')
+    names = sorted(p.name for p in folder.iterdir() if p.suffix not in (".md", ".yaml", ".png"))
+    print(f"reading {len(names)} files with ffprobe for their true durations")
+    with Pool(os.cpu_count()) as pool:
+        seconds = pool.map(packet_seconds, [str(folder / name) for name in names], chunksize=16)
+    truth = dict(zip(names, seconds, strict=True))
     (out / "truth.json").write_text(json.dumps(truth, indent=0, sort_keys=True))
     marker.write_text(f"{VERSION}\n")
     print(f"made {args.n} episodes in {folder}")

@@ -267,33 +267,37 @@ Walker = Callable[[int, int], "Walked | None"]  # walk(start, end) of the file, 
 
 def judge(info: object, promise: Promise, end: int, walker: Walker) -> Measured:
     """The duration of an MP3 with a Xing/Info/VBRI header, checked against the bytes the
-    file holds (`end`: where its audio ends). Its byte count is compared first (no walk:
-    the common case); a file shorter than promised is walked to tell what it holds, one
-    longer (parts joined after the header was written) is walked to count them all."""
+    file holds (`end`: where its audio ends). The byte count is compared first, without a
+    walk (the common case: all there, and no more); a file shorter than promised is walked
+    to tell what it holds, one longer (parts joined after the header was written) to count
+    them all. Where a walk is too costly, the bytes tell in proportion."""
     stated = float(info.length)  # type: ignore[attr-defined]
     start = info.frame_offset  # type: ignore[attr-defined]
     frame_seconds = promise.samples / promise.rate
     promised = promise.frames * frame_seconds if promise.frames > 0 else None
+    counted_bytes = promise.bytes - promise.header_bytes  # the audio bytes the header counts
     if promise.bytes > 0:
         frame_bytes = promise.bytes / promise.frames if promise.frames > 0 else promise.header_bytes
         if abs(end - (start + promise.bytes)) <= slack(promise.bytes, frame_bytes):
             return Measured(stated)
+    audio = max(0, end - start - promise.header_bytes)  # the audio bytes the file holds
     walked = walker(start + promise.header_bytes, end)
-    audio = max(0, end - start - promise.header_bytes)
-    if walked is None:  # too costly to count: in proportion to the bytes the header counts
-        if promise.bytes <= promise.header_bytes or promised is None:
-            return Measured(stated, estimated=True)
-        counted, about = promised * audio / (promise.bytes - promise.header_bytes), True
-    else:
-        counted, about = walked.seconds, False
-    if promised is None and promise.bytes > 0 and end < start + promise.bytes:
-        promised = counted * (promise.bytes - promise.header_bytes) / max(1, audio)  # its bytes, at this rate
-    if promised is not None and counted < promised - slack(promised, frame_seconds):
-        return Measured(counted, truncated=cut_short(counted, promised, about))
     if walked is None:
-        return Measured(stated, estimated=True)
-    if abs(counted - stated) < 0.5:
+        if counted_bytes <= 0:
+            return Measured(stated)  # nothing to compare the file with
+        if audio >= counted_bytes:
+            return Measured(stated, estimated=True)  # longer than its header says, and not counted
+        promised = promised or stated
+        held = promised * audio / counted_bytes
+        if held < promised - slack(promised, frame_seconds):
+            return Measured(held, truncated=cut_short(held, promised, about=True))
         return Measured(stated)
-    said = f"{stated:.1f} s" if promised is not None else "no length"
-    return Measured(counted, note=f"its header says {said}, but it holds {counted:.1f} s of frames "
-                                  "(parts joined after the header was written?): counted the frames")
+    held = walked.seconds
+    if promised is None and 0 < audio < counted_bytes:
+        promised = held * counted_bytes / audio  # what its bytes would hold
+    if promised is not None and held < promised - slack(promised, frame_seconds):
+        return Measured(held, truncated=cut_short(held, promised))
+    if abs(held - stated) < 0.5:
+        return Measured(stated)
+    return Measured(held, note=f"its header says {stated:.1f} s, but it holds {held:.1f} s of frames "
+                               "(parts joined after the header was written?): counted the frames")

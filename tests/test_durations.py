@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import struct
 from pathlib import Path
 
 import feedparser
@@ -17,9 +18,10 @@ import pytest
 
 from feedtool.options import NetworkOptions
 from feedtool.probe import probe
-from feedtool.remote import probe_url
+from feedtool.remote import SCAN_LIMIT, probe_url
 
-from .conftest import episode
+from .conftest import AUDIO, episode
+from .test_remote import BUDGET
 
 HARD = Path(__file__).resolve().parent / "fixtures" / "hard"
 EXPECTED: dict[str, dict] = json.loads((HARD / "expected.json").read_text())
@@ -100,3 +102,48 @@ def test_a_truncated_jpeg_cover_is_refused(make_show, build) -> None:
     assert run.exit_code == 1
     (line,) = [x for x in run.lines() if x.startswith("error IMAGE-TYPE")]
     assert "cut-cover.jpg is damaged" in line and "truncated" in line
+
+
+def _big_cbr_with_info(path: Path, copies: int) -> float:
+    """tone.mp3's frames repeated past remote probing's scan limit, its Info header rewritten
+    to count them; returns the seconds they hold."""
+    from mutagen.mp3 import MP3
+
+    from feedtool.mpeg import frame_at, walk
+
+    source = AUDIO / "tone.mp3"
+    data, start = source.read_bytes(), MP3(source).info.frame_offset
+    size, samples, rate = frame_at(data, start)
+    body = data[start + size :]
+    frames = walk(data, start + size, len(data)).frames
+    header = bytearray(data[start : start + size])
+    at = header.find(b"Info")
+    assert at > 0 and header[at + 7] & 3 == 3  # frames and bytes fields
+    header[at + 8 : at + 16] = struct.pack(">II", frames * copies, size + len(body) * copies)
+    path.write_bytes(data[:start] + bytes(header) + body * copies)
+    return frames * copies * samples / rate
+
+
+def test_a_big_remote_file_cut_short_is_found_from_its_length(make_show, build, http_server) -> None:
+    """Over the scan limit, the Content-Length against the header's byte count tells: what it
+    holds is in proportion, and the probe still reads only a few kilobytes."""
+    whole = _big_cbr_with_info(http_server.root / "whole.mp3", 900)
+    data = (http_server.root / "whole.mp3").read_bytes()
+    assert len(data) // 2 > SCAN_LIMIT  # too big to count over HTTP, even cut
+    (http_server.root / "cut.mp3").write_bytes(data[: len(data) // 2])
+    _, result = probe_url(f"{http_server.base}/whole.mp3", NetworkOptions())
+    assert abs(result.info.duration - whole) < 1 and not result.truncated and result.fetched < BUDGET
+    _, result = probe_url(f"{http_server.base}/cut.mp3", NetworkOptions())
+    assert abs(result.info.duration - whole / 2) < 2 and result.fetched < BUDGET
+    assert result.truncated and f"it holds about {result.info.duration:.1f} s" in result.truncated
+
+
+def test_a_big_remote_file_longer_than_its_header_is_an_estimate(make_show, build, http_server) -> None:
+    _big_cbr_with_info(http_server.root / "long.mp3", 500)
+    with open(http_server.root / "long.mp3", "ab") as handle:
+        handle.write((AUDIO / "tone.mp3").read_bytes() * 50)  # another part joined after it
+    folder = make_show({"ep.md": episode("Long", audio=f"{http_server.base}/long.mp3")})
+    run = build(folder)
+    assert run.exit_code == 0
+    assert any(x.startswith("warning REMOTE-ESTIMATE") and "does not match the file's size" in x
+               for x in run.lines())
