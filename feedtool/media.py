@@ -53,7 +53,8 @@ def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings,
             rule = "REMOTE-ESTIMATE" if result.estimated else "MP3-ESTIMATE"
             findings.add(rule, episode.source, line, f"audio {ref.url}: {result.note}")
         if result.truncated and not _accepted(episode, ref):
-            findings.add("AUDIO-TRUNCATED", episode.source, line, _cut_short(ref.url, result.truncated, result.info))
+            findings.add("AUDIO-TRUNCATED", episode.source, line,
+                         f"audio {ref.url}: {_cut_short_message(result.truncated, result.info)}")
             return None
         return Probe(result.info)
     path = name_prefix(folder) + ref.path  # str(folder / ref.path), as `local` is keyed
@@ -70,7 +71,7 @@ def probe_ref(folder: Path, episode: Episode, ref: MediaRef, findings: Findings,
         findings.add("MP3-ESTIMATE", episode.source, line, f"audio {Path(path).as_posix()}: {result.note}")
     if result.truncated and not _accepted(episode, ref):
         findings.add("AUDIO-TRUNCATED", episode.source, line,
-                     _cut_short(Path(path).as_posix(), result.truncated, result.info))
+                     f"audio {Path(path).as_posix()}: {_cut_short_message(result.truncated, result.info)}")
         return None
     return result
 
@@ -80,9 +81,9 @@ def _accepted(episode: Episode, ref: MediaRef) -> bool:
     return ref is episode.audio and bool(episode.duration)
 
 
-def _cut_short(shown: str, why: str, info: MediaInfo) -> str:
+def _cut_short_message(why: str, info: MediaInfo) -> str:
     """AUDIO-TRUNCATED's message: what the file holds, and the two ways on."""
-    return (f"audio {shown}: {why}. Listeners would reach its end early: export or upload the whole file "
+    return (f"{why}. Listeners would reach its end early: export or upload the whole file "
             f"again, or, to publish what it holds, add 'duration: {max(1, round(info.duration))}' to the front "
             "matter")
 

@@ -59,6 +59,11 @@ def scaffold(audio: Path, findings: Findings, now: datetime, title: str | None =
     except ProbeError as exc:
         findings.add(exc.rule, audio.as_posix(), None, str(exc))
         return None
+    if facts.truncated:  # said now, not at the build
+        findings.add("AUDIO-TRUNCATED", audio.as_posix(), None,
+                     f"{facts.truncated}. Export or upload the whole file again; to publish it as it is, "
+                     f"write its episode file by hand with 'duration: {max(1, round(facts.info.duration))}'")
+        return None
     if show is None:
         return None
     tags = _tags(audio)

@@ -86,6 +86,11 @@ def test_new_refuses_to_overwrite_and_reports_bad_audio(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "error AUDIO-UNREADABLE" in result.stderr
     assert not (folder / "005-broken.md").exists()
 
+    shutil.copy(AUDIO.parent / "hard" / "cut-vbr-xing.mp3", folder / "006-cut.mp3")
+    result = run("new", str(folder / "006-cut.mp3"), "--now", NOW)
+    assert result.exit_code == 1 and not (folder / "006-cut.md").exists()
+    assert f"error AUDIO-TRUNCATED {folder.as_posix()}/006-cut.mp3: it holds " in result.stderr
+
     (tmp_path / "loose.mp3").write_bytes((AUDIO / "tone.mp3").read_bytes())
     result = run("new", str(tmp_path / "loose.mp3"), "--now", NOW)
     assert result.exit_code == 1 and "error SHOW-MISSING" in result.stderr and "Traceback" not in result.output
