@@ -153,6 +153,8 @@ def _probe_open(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileTyp
         duration, note, truncated = measured.seconds, measured.note, measured.truncated
     elif held is not None:  # less audio than the header promises
         duration, truncated = held[0], containers.cut_short(*held)
+    if duration <= 0 and truncated:  # nothing to publish, even as it is
+        raise ProbeError("AUDIO-TRUNCATED", f"{truncated}; export or upload the whole file again")
     if duration <= 0:
         raise ProbeError("AUDIO-UNREADABLE", "the audio has no length (an empty or damaged file?)")
     bitrate = round(length * 8 / duration)  # the average over the file, as podcast:alternateEnclosure wants

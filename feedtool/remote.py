@@ -201,6 +201,8 @@ def probe_url(url: str, options: NetworkOptions, known: Head | None = None) -> t
         raise
     except Exception as exc:  # noqa: BLE001 - any parse failure of remote bytes is "not audio"
         raise RemoteError("AUDIO-UNREADABLE", f"not readable {suffix[1:].upper()} audio ({exc})") from None
+    if duration <= 0 and truncated:  # nothing to publish, even as it is
+        raise RemoteError("AUDIO-TRUNCATED", f"{truncated}; upload the whole file again")
     if duration <= 0:
         raise RemoteError("AUDIO-UNREADABLE", "the audio has no length")
     bitrate = round(facts.length * 8 / duration)

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from feedtool.options import NetworkOptions
-from feedtool.probe import probe
+from feedtool.probe import ProbeError, probe
 from feedtool.remote import SCAN_LIMIT, probe_url
 
 from .conftest import AUDIO, episode
@@ -147,3 +149,36 @@ def test_a_big_remote_file_longer_than_its_header_is_an_estimate(make_show, buil
     assert run.exit_code == 0
     assert any(x.startswith("warning REMOTE-ESTIMATE") and "does not match the file's size" in x
                for x in run.lines())
+
+
+PACKETS: dict[str, list[list[float]]] = json.loads((HARD / "packets.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(PACKETS))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(share=st.floats(0.0, 1.0))
+def test_a_file_cut_anywhere_holds_the_packets_ffprobe_found_before_the_cut(tmp_path: Path, name: str,
+                                                                            share: float) -> None:
+    """Cut a complete file at any byte: what feedtool says it holds is what ffprobe's packet
+    table (recorded when the fixture was made) puts wholly before the cut, within a frame
+    or two, and it is refused exactly when that falls short of the whole by more than
+    the slack."""
+    packets, data = PACKETS[name], (HARD / name).read_bytes()
+    first = int(packets[0][0]) + 16  # (a cut inside the headers leaves no audio file at all)
+    cut = first + round(share * (len(data) - first))
+    held = sum(seconds for pos, size, seconds in packets if pos + size <= cut)
+    whole = sum(seconds for _, _, seconds in packets)
+    frame = max(seconds for _, _, seconds in packets)
+    path = tmp_path / f"{cut}-{name}"
+    path.write_bytes(data[:cut])
+    try:
+        result = probe(path)
+    except ProbeError as exc:  # nothing of it can be played
+        assert exc.rule == "AUDIO-TRUNCATED" and held < 2 * frame and "it holds 0.0 s" in str(exc)
+        return
+    if result.truncated:
+        assert abs(result.info.duration - held) <= 2 * frame + 0.001
+        assert held < whole - max(frame, 0.005 * whole) + 2 * frame
+    else:
+        assert held >= whole - max(frame, 0.005 * whole) - 2 * frame
+        assert abs(result.info.duration - whole) < TOLERANCE
