@@ -7,15 +7,29 @@ promises with what the file holds, reading little: an M4A's chunk offsets (and t
 of the samples in its last chunk), a FLAC file's last frame header, a WAV's chunk list.
 They take any seekable file (a local file, or HttpFile over byte ranges).
 
-Each returns None for a complete file, or (seconds it holds, seconds promised).
+Each returns None where mutagen's length stands, or a `Measured` duration: what the file
+holds, with why it is cut short.
 """
 
 from __future__ import annotations
 
+import re
 import struct
+from dataclasses import dataclass
 from typing import BinaryIO
 
-Held = tuple[float, float] | None
+
+@dataclass(frozen=True)
+class Measured:
+    """A duration found otherwise than from mutagen's reading of the header, and how."""
+
+    seconds: float
+    note: str | None = None  # how the length was found instead (MP3-ESTIMATE)
+    truncated: str | None = None  # the file holds less audio than its header promises: what it holds
+    estimated: bool = False  # neither header nor count: an estimate (remote files too big to count)
+
+
+Held = Measured | None
 
 
 def slack(promised: float, unit: float) -> float:
@@ -30,7 +44,9 @@ def cut_short(held: float, promised: float, about: bool = False) -> str:
 
 
 def _short(held: float, promised: float, unit: float) -> Held:
-    return (held, promised) if held < promised - slack(promised, unit) else None
+    if held < promised - slack(promised, unit):
+        return Measured(held, truncated=cut_short(held, promised))
+    return None
 
 
 # -- M4A: the sample table ------------------------------------------------------------------
@@ -51,7 +67,7 @@ def mp4_held(handle: BinaryIO, atoms: object, size: int) -> Held:
             table = _SampleTable(handle, stbl, trak[b"mdia", b"mdhd"])
         except (KeyError, struct.error, ValueError):
             return None  # a fragmented file, or a table we cannot follow: mutagen's word stands
-        return table.held(size)
+        return table.held(size, atoms)
     return None
 
 
@@ -102,6 +118,15 @@ class _SampleTable:
             raise ValueError("a sample table beyond the file")
         return struct.unpack(f">{count}I", data)
 
+    def _inside_whole_mdat(self, offset: int, size: int, atoms: object) -> bool:
+        """Whether `offset` lies in a top-level `mdat` atom that ends within the file, by
+        its declared size (an atom of size 0, "to the end of the file", tells nothing)."""
+        for atom in atoms.atoms:  # type: ignore[attr-defined]
+            if atom.name == b"mdat" and atom.offset <= offset < atom.offset + atom.length:
+                self.handle.seek(atom.offset)
+                return self.handle.read(4) != bytes(4) and atom.offset + atom.length <= size
+        return False
+
     def _chunks(self) -> list[tuple[int, int, int]]:
         """(offset, first sample, sample count) of every chunk, from stsc's runs."""
         out, sample = [], 0
@@ -123,11 +148,13 @@ class _SampleTable:
                 break
         return ticks / self.timescale
 
-    def held(self, size: int) -> Held:
+    def held(self, size: int, atoms: object) -> Held:
         if not self.offsets or not self.samples:
             return None
         top = max(self.offsets)
-        if top < size:  # the usual case: only the chunk placed last can reach past the end
+        if self._inside_whole_mdat(top, size, atoms):
+            return None  # the usual case, without reading the sample sizes (one chunk can hold them all)
+        if top < size:  # only the chunk placed last can reach past the end
             chunks = self._chunks()
             last = max(chunks, key=lambda chunk: chunk[0])
             if top + sum(self._sizes(last[1], min(last[2], self.samples - last[1]))) <= size:
@@ -165,6 +192,7 @@ for _byte in range(256):
 _FLAC_RATES = (0, 88200, 176400, 192000, 8000, 16000, 22050, 24000, 32000, 44100, 48000, 96000)
 _FLAC_BITS = (0, 8, 12, 0, 16, 20, 24, 32)
 FLAC_WINDOW = 256 * 1024  # where a STREAMINFO gives no largest frame size
+_FLAC_SYNC = re.compile(b"\xff[\xf8\xf9]")
 
 
 def _crc8(data: bytes) -> int:
@@ -227,13 +255,12 @@ def flac_held(handle: BinaryIO, info: object, end: int) -> Held:
     if not total or not rate:
         return None  # "unknown": nothing promised
     largest = info.max_framesize  # type: ignore[attr-defined]
-    window = min(end, largest + 64 if largest else FLAC_WINDOW)
+    window = min(end, largest + 64 if 0 < largest < FLAC_WINDOW else FLAC_WINDOW)
     handle.seek(end - window)
     data = handle.read(window)
     reach = start = -1  # the furthest sample a frame header in the window reaches, and starts at
-    pos = len(data)
-    while (pos := max(data.rfind(b"\xff\xf8", 0, pos), data.rfind(b"\xff\xf9", 0, pos))) >= 0:
-        frame = flac_frame(data, pos, info)
+    for found in reversed(list(_FLAC_SYNC.finditer(data))):  # one pass (not rfind after rfind)
+        frame = flac_frame(data, found.start(), info)
         if frame is not None and frame[0] + frame[1] <= total:  # (a header found by chance may reach beyond)
             if frame[0] + frame[1] >= total:
                 return None  # the last frame is here
@@ -263,6 +290,8 @@ def wav_held(handle: BinaryIO, info: object, size: int) -> Held:
             if not rate or not frame:
                 return None
             held = max(0, min(length, size - pos - 8)) // frame
+            if length == 0xFFFF_FFFF or head[4:8] == b"\xff\xff\xff\xff":
+                return Measured(held / rate)  # written to a pipe: no size was known, the data runs to the end
             return _short(held / rate, length // frame / rate, 0.0)
         pos += 8 + length + (length & 1)
     return None

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .containers import cut_short, slack
+from .containers import Measured, cut_short, slack
 
 # Frame header tables (ISO 11172-3, 13818-3): bitrates in kbit/s by (MPEG-1?, layer), rates in Hz.
 _BITRATES = {
@@ -237,6 +237,8 @@ def header_promise(handle: BinaryIO, info: object) -> Promise | None:
     """The Xing/Info or VBRI header at mutagen's first frame (`info`: its MPEGInfo), if any."""
     from mutagen.mp3 import VBRIHeader, VBRIHeaderError, XingHeader, XingHeaderError
 
+    if info.layer != 3:  # type: ignore[attr-defined]
+        return None  # (MPEG layer I and II files have no such header)
     start = info.frame_offset  # type: ignore[attr-defined]
     handle.seek(start)
     first = frame_at(handle.read(4), 0)
@@ -252,16 +254,6 @@ def header_promise(handle: BinaryIO, info: object) -> Promise | None:
     return None
 
 
-@dataclass(frozen=True)
-class Measured:
-    """An MP3's duration as feedtool publishes it, and how it was found."""
-
-    seconds: float
-    note: str | None = None  # the length did not come from the header: how it was found instead
-    truncated: str | None = None  # the file holds less audio than its header promises: what it holds
-    estimated: bool = False  # neither header nor count: an estimate (remote files too big to count)
-
-
 Walker = Callable[[int, int], "Walked | None"]  # walk(start, end) of the file, None where too costly
 
 
@@ -271,18 +263,22 @@ def judge(info: object, promise: Promise, end: int, walker: Walker) -> Measured:
     walk (the common case: all there, and no more); a file shorter than promised is walked
     to tell what it holds, one longer (parts joined after the header was written) to count
     them all. Where a walk is too costly, the bytes tell in proportion."""
-    stated = float(info.length)  # type: ignore[attr-defined]
+    stated: float | None = float(info.length)  # type: ignore[attr-defined]
     start = info.frame_offset  # type: ignore[attr-defined]
     frame_seconds = promise.samples / promise.rate
     promised = promise.frames * frame_seconds if promise.frames > 0 else None
     counted_bytes = promise.bytes - promise.header_bytes  # the audio bytes the header counts
-    if promise.bytes > 0:
+    if promised and promise.bytes > 0 and not 4_000 <= promise.bytes * 8 / promised <= 640_000:
+        promised = stated = None  # bytes and frames that no MPEG bitrate joins: a damaged header
+    if promise.bytes > 0 and stated is not None:
         frame_bytes = promise.bytes / promise.frames if promise.frames > 0 else promise.header_bytes
         if abs(end - (start + promise.bytes)) <= slack(promise.bytes, frame_bytes):
             return Measured(stated)
     audio = max(0, end - start - promise.header_bytes)  # the audio bytes the file holds
     walked = walker(start + promise.header_bytes, end)
     if walked is None:
+        if stated is None:  # at the first frame's bitrate
+            return Measured(audio / promise.header_bytes * frame_seconds, estimated=True)
         if counted_bytes <= 0:
             return Measured(stated)  # nothing to compare the file with
         if audio >= counted_bytes:
@@ -297,7 +293,9 @@ def judge(info: object, promise: Promise, end: int, walker: Walker) -> Measured:
         promised = held * counted_bytes / audio  # what its bytes would hold
     if promised is not None and held < promised - slack(promised, frame_seconds):
         return Measured(held, truncated=cut_short(held, promised))
-    if abs(held - stated) < 0.5:
+    if stated is not None and abs(held - stated) < 0.5:
         return Measured(stated)
-    return Measured(held, note=f"its header says {stated:.1f} s, but it holds {held:.1f} s of frames "
+    if stated is None:
+        return Measured(held, note=f"its Xing/VBRI header is damaged: counted the frames instead ({held:.1f} s)")
+    return Measured(held, note=f"its Xing/VBRI header says {stated:.1f} s, but its frames last {held:.1f} s "
                                "(parts joined after the header was written?): counted the frames")

@@ -28,9 +28,10 @@ from mutagen.wave import WAVE
 
 from . import containers
 from .chapters import id3_chapters, mp4_chapters
+from .containers import Measured
 from .folder import name_prefix, split_name
 from .model import Chapter, MediaInfo
-from .mpeg import Measured, audio_end, header_promise, judge, reader, walk_file
+from .mpeg import audio_end, header_promise, judge, reader, walk_file
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -137,7 +138,9 @@ def _probe_open(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileTyp
     stat = os.fstat(handle.fileno())
     length = stat.st_size
     try:
-        info, codec, chapters, held = _read(handle, suffix, kinds, length)
+        info, codec, chapters, measured = _read(handle, suffix, kinds, length)
+        if isinstance(info, MPEGInfo):
+            measured = _measure_mp3(handle, info, length)
     except Exception:  # noqa: BLE001 - mutagen and struct raise many kinds of errors on damaged files
         info = None
     if info is None:
@@ -148,11 +151,8 @@ def _probe_open(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileTyp
         )
     duration = float(info.length or 0)
     note = truncated = None
-    if isinstance(info, MPEGInfo):
-        measured = _measure_mp3(handle, info, length)
+    if measured is not None:  # what the file holds, where mutagen's length is wrong
         duration, note, truncated = measured.seconds, measured.note, measured.truncated
-    elif held is not None:  # less audio than the header promises
-        duration, truncated = held[0], containers.cut_short(*held)
     if duration <= 0 and truncated:  # nothing to publish, even as it is
         raise ProbeError("AUDIO-TRUNCATED", f"{truncated}; export or upload the whole file again")
     if duration <= 0:
@@ -181,9 +181,9 @@ def _measure_mp3(handle: BinaryIO, info: MPEGInfo, size: int) -> Measured:
 
 
 def _read(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileType], ...],
-          size: int) -> tuple[object, str, tuple, containers.Held]:
-    """(mutagen stream info, codec name, embedded chapters, (seconds held, promised) of a
-    file shorter than its header says).
+          size: int) -> tuple[object, str, tuple, Measured | None]:
+    """(mutagen stream info, codec name, embedded chapters, what the file holds where its
+    header says otherwise: an M4A, FLAC or WAV file cut short; MP3s are measured apart).
 
     MP3 and M4A are read as stream information only: parsing their tags is most of
     mutagen's time (and cover art can be megabytes), so tags are parsed only when they

@@ -12,7 +12,7 @@ import json
 import os
 import struct
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from urllib.parse import urlsplit
 
 from mutagen.flac import StreamInfo as FlacStreamInfo
@@ -23,6 +23,7 @@ from mutagen.wave import WaveStreamInfo
 
 from . import containers
 from .cache import BuildCache
+from .containers import Measured
 from .http import BLOCK, Head, HttpFile, RemoteError, head
 from .model import MediaInfo
 from .mpeg import audio_end, frame_at, header_promise, judge, reader, walk
@@ -45,9 +46,9 @@ class RemoteProbe:
     truncated: str | None = None  # the file holds less audio than its header promises: what it holds
 
 
-def _streaminfo(handle: HttpFile, suffix: str) -> tuple[float, str, object, containers.Held]:
-    """(duration, codec, mutagen info, (seconds held, promised) if it is shorter than its
-    header says) from stream headers, and the few bytes that tell truncation."""
+def _streaminfo(handle: HttpFile, suffix: str) -> tuple[float, str, object, Measured | None]:
+    """(duration, codec, mutagen info, what the file holds where its header says otherwise)
+    from stream headers, and the few bytes that tell truncation (MP3s: see _mp3)."""
     handle.seek(0)
     if suffix == ".mp3":
         info = MPEGInfo(handle)
@@ -145,10 +146,11 @@ def _scan(handle: HttpFile, start: int, end: int) -> float:
     return walk(handle.read(end), start, end).seconds
 
 
-def _mp3(handle: HttpFile, info: MPEGInfo) -> tuple[float, str | None, bool, str | None]:
-    """(duration, note, estimated, truncated) of a remote MP3: its header checked against
-    the file's length as the server gives it, with one range read of its tail for the tags
-    after its audio; without a header, its frames counted (up to SCAN_LIMIT) or estimated."""
+def _mp3(handle: HttpFile, info: MPEGInfo) -> Measured | None:
+    """A remote MP3's duration where mutagen's is not the one to publish: its header checked
+    against the file's length as the server gives it, with one range read of its tail for
+    the tags after its audio; without a header, its frames counted (up to SCAN_LIMIT) or
+    estimated."""
     end = audio_end(reader(handle), handle.size)
     small = handle.size <= SCAN_LIMIT
     promise = header_promise(handle, info)
@@ -156,22 +158,22 @@ def _mp3(handle: HttpFile, info: MPEGInfo) -> tuple[float, str | None, bool, str
         measured = judge(info, promise, end, lambda start, stop: walk(_whole(handle, stop), start, stop)
                          if small else None)
         if measured.estimated:  # longer than its header says, and too big to count over HTTP
-            return measured.seconds, (f"its header's length ({info.length:.0f} s) does not match the file's "
-                                      f"size, and it is over {SCAN_LIMIT // 2**20} MiB to count its frames: "
-                                      "add 'duration:' to the front matter"), True, None
-        return measured.seconds, measured.note, False, measured.truncated
+            return replace(measured, note=(f"its header's length ({info.length:.0f} s) does not match the "
+                                           f"file's size, and it is over {SCAN_LIMIT // 2**20} MiB to count its "
+                                           "frames: add 'duration:' to the front matter"))
+        return measured
     if info.bitrate_mode is not BitrateMode.UNKNOWN:
-        return info.length, None, False, None
+        return None
     constant, mean_rate = _sample_bitrates(handle, info)
     if constant:
-        return (end - info.frame_offset) * 8 / info.bitrate, None, False, None
+        return Measured((end - info.frame_offset) * 8 / info.bitrate)
     if small:
-        return (_scan(handle, info.frame_offset, end),
-                f"VBR MP3 without Xing/VBRI header: read all {handle.size} bytes to count its frames", False, None)
+        return Measured(_scan(handle, info.frame_offset, end),
+                        f"VBR MP3 without Xing/VBRI header: read all {handle.size} bytes to count its frames")
     duration = (end - info.frame_offset) * 8 / mean_rate
-    return duration, (f"VBR MP3 without Xing/VBRI header and over {SCAN_LIMIT // 2**20} MiB: its duration "
-                      f"({duration:.0f} s, from the bitrate of sampled frames) is an estimate; add "
-                      "'duration:' to the front matter, or re-encode it with a Xing header"), True, None
+    return Measured(duration, (f"VBR MP3 without Xing/VBRI header and over {SCAN_LIMIT // 2**20} MiB: its "
+                               f"duration ({duration:.0f} s, from the bitrate of sampled frames) is an estimate; add "
+                               "'duration:' to the front matter, or re-encode it with a Xing header"), estimated=True)
 
 
 def _whole(handle: HttpFile, end: int) -> bytes:
@@ -191,12 +193,13 @@ def probe_url(url: str, options: NetworkOptions, known: Head | None = None) -> t
         raise RemoteError("REMOTE-LENGTH", "the server sends no Content-Length, so the file size is unknown")
     handle = HttpFile(facts.url, facts.length, options)
     try:
-        duration, codec, info, held = _streaminfo(handle, suffix)
-        note, estimated, truncated = None, False, None
+        duration, codec, info, measured = _streaminfo(handle, suffix)
         if isinstance(info, MPEGInfo):
-            duration, note, estimated, truncated = _mp3(handle, info)
-        elif held is not None:
-            duration, truncated = held[0], containers.cut_short(*held)
+            measured = _mp3(handle, info)
+        note, estimated, truncated = None, False, None
+        if measured is not None:  # what the file holds, where mutagen's length is wrong
+            duration, note, estimated, truncated = (measured.seconds, measured.note, measured.estimated,
+                                                    measured.truncated)
     except RemoteError:
         raise
     except Exception as exc:  # noqa: BLE001 - any parse failure of remote bytes is "not audio"

@@ -33,7 +33,8 @@ TOLERANCE = 0.5  # seconds: what a listener notices, and more than encoder delay
 def test_the_fixtures_cover_every_case() -> None:
     names = set(EXPECTED)
     for part in ("id3v1-ascii", "id3v1-latin1", "apev2", "lyrics3", "junk-tail", "joined-44k-22k",
-                 "joined-info", "mpeg25", "mpeg2-22k-crc", "big-apic", "short-16k"):
+                 "joined-info", "mpeg25", "mpeg2-22k-crc", "big-apic", "short-16k", "layer2", "piped",
+                 "xing-damaged"):
         assert any(part in name for name in names), part
     assert {name for name, facts in EXPECTED.items() if facts["cut"]} == {
         "cut-cbr-info.mp3", "cut-vbr-xing.mp3", "cut.flac", "cut.m4a", "cut.wav"}
@@ -182,3 +183,4 @@ def test_a_file_cut_anywhere_holds_the_packets_ffprobe_found_before_the_cut(tmp_
     else:
         assert held >= whole - max(frame, 0.005 * whole) - 2 * frame
         assert abs(result.info.duration - whole) < TOLERANCE
+
