@@ -31,7 +31,7 @@ from .chapters import id3_chapters, mp4_chapters
 from .containers import Measured
 from .folder import name_prefix, split_name
 from .model import Chapter, MediaInfo
-from .mpeg import audio_end, header_promise, judge, reader, walk_file
+from .mpeg import audio_end, file_reader, header_promise, judge, reader, walk_file
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -165,8 +165,8 @@ def _probe_open(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileTyp
 def _measure_mp3(handle: BinaryIO, info: MPEGInfo, size: int) -> Measured:
     """An MP3's duration: its header's, checked against the bytes the file holds (see
     mpeg.judge); without a header, its frames counted up to where its audio ends."""
-    end = audio_end(reader(handle), size)
-    promise = header_promise(handle, info)
+    end = audio_end(file_reader(handle), size)  # (positioned reads: the buffer keeps the first frame,
+    promise = header_promise(reader(handle), info, size)  # which mutagen has just read)
     if promise is not None:
         return judge(info, promise, end, lambda start, stop: walk_file(handle, start, stop))
     stated = float(info.length or 0)
@@ -214,7 +214,7 @@ def _read(handle: BinaryIO, suffix: str, kinds: tuple[type[mutagen.FileType], ..
             continue
         held = None
         if kind is FLAC:
-            held = containers.flac_held(handle, audio.info, audio_end(reader(handle), size))
+            held = containers.flac_held(handle, audio.info, audio_end(file_reader(handle), size))
         elif kind is WAVE:
             held = containers.wav_held(handle, audio.info, size)
         return audio.info, CODECS[kind], (), held

@@ -151,9 +151,10 @@ def _mp3(handle: HttpFile, info: MPEGInfo) -> Measured | None:
     against the file's length as the server gives it, with one range read of its tail for
     the tags after its audio; without a header, its frames counted (up to SCAN_LIMIT) or
     estimated."""
-    end = audio_end(reader(handle), handle.size)
+    read = reader(handle)
+    end = audio_end(read, handle.size)
     small = handle.size <= SCAN_LIMIT
-    promise = header_promise(handle, info)
+    promise = header_promise(read, info, handle.size)
     if promise is not None:
         measured = judge(info, promise, end, lambda start, stop: walk(_whole(handle, stop), start, stop)
                          if small else None)

@@ -12,12 +12,14 @@ tags taggers append (ID3v1, APEv2, Lyrics3). Two properties:
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedtool.mpeg import audio_end, walk
+from feedtool.mpeg import audio_end, header_promise, walk
 
 # -- the reference: ISO 11172-3 / 13818-3 as textbooks give them --------------------------
 
@@ -203,3 +205,56 @@ def test_a_latin1_id3v1_comment_is_no_frame() -> None:
     assert end == len(audio)
     assert walk(data, 0, end).frames == 20
     assert walk(data, 0, len(data)).frames == reference_walk(data, 0, len(data))[0]
+
+
+
+# -- the Xing/Info and VBRI headers, against mutagen's reading of them ------------------------
+
+
+@st.composite
+def vbr_header_frame(draw) -> tuple[bytes, SimpleNamespace]:
+    """A first frame (layer III) with a Xing/Info or VBRI header, or damaged bytes where one
+    would be, and what mutagen's MPEGInfo would say of its header fields."""
+    version, rate = draw(st.sampled_from([0b11, 0b10, 0b00])), draw(st.integers(0, 2))
+    mode = draw(st.integers(0, 3))
+    header = bytes((0xFF, 0xE0 | version << 3 | 0b01 << 1 | 1, draw(st.integers(1, 14)) << 4 | rate << 2,
+                    mode << 6))
+    info = SimpleNamespace(layer=3, version={0b11: 1, 0b10: 2, 0b00: 2.5}[version], mode=mode, frame_offset=0)
+    at = (21 if mode == 3 else 36) if version == 0b11 else (13 if mode == 3 else 21)
+    body = bytearray(draw(st.binary(min_size=300, max_size=300)))
+    kind = draw(st.sampled_from(["Xing", "Info", "VBRI", "none"]))
+    if kind in ("Xing", "Info"):
+        flags = draw(st.integers(0, 15))
+        fields = b"".join(draw(st.binary(min_size=n, max_size=n)) for bit, n in ((1, 4), (2, 4), (4, 100), (8, 4))
+                          if flags & bit)
+        body[at - 4 : at + 4 + len(fields)] = kind.encode() + flags.to_bytes(4, "big") + fields
+    elif kind == "VBRI":
+        entries, size = draw(st.integers(0, 40)), draw(st.integers(1, 4))
+        body[32:58] = (b"VBRI" + draw(st.sampled_from([b"\0\1", b"\0\2"])) + draw(st.binary(min_size=12, max_size=12))
+                       + entries.to_bytes(2, "big") + draw(st.binary(min_size=2, max_size=2))
+                       + size.to_bytes(2, "big") + draw(st.binary(min_size=2, max_size=2)))
+    data = header + bytes(body)
+    return data[: draw(st.integers(40, len(data)))], info  # cut anywhere after the frame header
+
+
+def mutagen_promise(data: bytes, info: SimpleNamespace) -> tuple[int, int] | None:
+    """(frames, bytes) as mutagen's MPEGFrame reads them: Xing first, then VBRI."""
+    from mutagen.mp3 import VBRIHeader, VBRIHeaderError, XingHeader, XingHeaderError
+
+    for kind, failure in ((XingHeader, XingHeaderError), (VBRIHeader, VBRIHeaderError)):
+        handle = io.BytesIO(data)
+        handle.seek(kind.get_offset(info))
+        try:
+            found = kind(handle)
+        except failure:
+            continue
+        return found.frames, found.bytes
+    return None
+
+
+@SETTINGS
+@given(vbr_header_frame())
+def test_the_xing_and_vbri_fields_are_read_as_mutagen_reads_them(generated) -> None:
+    data, info = generated
+    promise = header_promise(lambda offset, count: data[offset : offset + count], info, len(data))
+    assert (None if promise is None else (promise.frames, promise.bytes)) == mutagen_promise(data, info)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from mutagen.mp3 import MP3
 
-from feedtool.mpeg import header_promise, walk_file
+from feedtool.mpeg import file_reader, header_promise, walk_file
 from feedtool.probe import ProbeError, _id3_has_chapters, mime_for, probe
 
 from .conftest import AUDIO, DURATIONS
@@ -46,7 +46,7 @@ def test_vbr_mp3_without_xing_header_is_counted_not_estimated() -> None:
 def test_frame_count_agrees_with_xing_header_on_a_cbr_file() -> None:
     info = MP3(AUDIO / "tone.mp3").info
     with open(AUDIO / "tone.mp3", "rb") as handle:
-        promise = header_promise(handle, info)
+        promise = header_promise(file_reader(handle), info, (AUDIO / "tone.mp3").stat().st_size)
         assert promise is not None and promise.frames > 0
         counted = walk_file(handle, info.frame_offset + promise.header_bytes, (AUDIO / "tone.mp3").stat().st_size)
         assert counted.frames == promise.frames  # the Info frame itself is not audio
