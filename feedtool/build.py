@@ -13,7 +13,7 @@ from .cache import BuildCache, code_version, digest
 from .exiting import leave_for_exit
 from .findings import Aborted, Findings
 from .folder import FileStat
-from .options import Network, open_cache
+from .options import Network, Previous, open_cache
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -69,12 +69,15 @@ def fingerprint(folder: Path, output: Path, network: Network, options: tuple,
     return digest(code_version(), str(output.resolve()), network.resolve_redirects, options, entries)
 
 
+NOT_PUBLISHED_ELSEWHERE = Previous()  # the guard compares with the feed already in the output folder
+
+
 def build(
     folder: Path,
     output: Path,
     now: datetime,
     findings: Findings,
-    previous: str | None = None,
+    previous: Previous = NOT_PUBLISHED_ELSEWHERE,
     allow_removal: frozenset[str] = frozenset(),
     allow_changes: bool = False,
     network: Network | None = None,
@@ -83,8 +86,9 @@ def build(
     """Build the feed for the show in `folder` into `output`; raise Aborted on any error.
 
     `previous` is the published feed to guard against (a URL or path; default: the
-    feed already in `output`). A preview (`preview_url`, see load_show) is served from
-    that address and has no published feed to guard.
+    feed already in `output`), and whether nothing is published yet. A preview
+    (`preview_url`, see load_show) is served from that address and has no published feed
+    to guard.
     """
     network = network or Network()
     cache = open_cache(network, findings)
@@ -150,7 +154,7 @@ def _remember(cache: BuildCache, key: str | None, assembled: Assembled, findings
     cache.set("build:remote", "yes" if remote else "no")
 
 
-def _build(folder: Path, output: Path, now: datetime, findings: Findings, previous: str | None,
+def _build(folder: Path, output: Path, now: datetime, findings: Findings, previous: Previous,
            allow_removal: frozenset[str], allow_changes: bool, network: Network, cache: BuildCache,
            preview_url: str | None = None) -> BuildResult:
     feed = output / FEED_FILE
@@ -164,7 +168,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
         early = start_probing_all(folder, network.jobs)
     handed = False  # to assemble, which closes it
     try:
-        if previous is None:  # with a live feed to guard against, always compare it
+        if previous.where is None:  # with a live feed to guard against, always compare it
             preview = (preview_url,) if preview_url else ()
             key = fingerprint(folder, output, network, (sorted(allow_removal), allow_changes, *preview), top)
             if (result := _unchanged(cache, key, feed, now, findings)) is not None:
@@ -189,7 +193,7 @@ def _build(folder: Path, output: Path, now: datetime, findings: Findings, previo
 
 
 def _publish_build(folder: Path, output: Path, feed: Path, key: str | None, kept: str, assembled: Assembled | None,
-                   findings: Findings, previous: str | None, allow_removal: frozenset[str], allow_changes: bool,
+                   findings: Findings, previous: Previous, allow_removal: frozenset[str], allow_changes: bool,
                    network: Network, cache: BuildCache, preview_url: str | None) -> BuildResult:
     """Guard the published feed, then write: media first, the feed last; keep the results."""
     from .assemble import Stages, remember_records
@@ -202,9 +206,9 @@ def _publish_build(folder: Path, output: Path, feed: Path, key: str | None, kept
     if assembled is None or findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")
     log = Stages(network.log)
-    published = None if preview_url else read_previous(previous, feed, findings, cache)
+    published = None if preview_url else read_previous(previous, feed, findings, network.options, cache)
     if published is not None:
-        guard(published, assembled, previous or feed.as_posix(), findings, allow_removal, allow_changes)
+        guard(published, assembled, previous.where or feed.as_posix(), findings, allow_removal, allow_changes)
         log.done("compared with the published feed")
     if findings.errors:
         raise Aborted(findings, f"nothing was written{kept}")

@@ -157,6 +157,10 @@ def run() -> None:
     help="The published feed to guard against. Default: the feed.xml already in --output.",
 )
 @click.option(
+    "--first-publish", "first_publish", is_flag=True,
+    help="Nothing is published yet: a previous feed that is not there (404, no file) is expected.",
+)
+@click.option(
     "--allow-removal", "allow_removal", multiple=True, metavar="GUID",
     help="Let the published episode with this guid leave the feed (repeatable).",
 )
@@ -171,12 +175,14 @@ def run() -> None:
                    "else to stdout.")
 @network_options
 def build_command(
-    folder: Path, output: Path, now: datetime, previous: str | None, allow_removal: tuple[str, ...],
-    allow_changes: bool, resolve_redirects: bool, github_summary: bool, timeout: float, refresh: bool,
+    folder: Path, output: Path, now: datetime, previous: str | None, first_publish: bool,
+    allow_removal: tuple[str, ...], allow_changes: bool, resolve_redirects: bool, github_summary: bool,
+    timeout: float, refresh: bool,
     cache_dir: Path | None, no_cache: bool, jobs: int | None, quiet: bool, verbose: bool,
 ) -> None:
     """Build the feed of the show in --episodes into --output/feed.xml."""
     from .build import build
+    from .options import Previous
     from .summary import markdown, one_line, write_github_summary
 
     findings = Findings()
@@ -184,7 +190,8 @@ def build_command(
     result = None
     try:
         with cycle_collection_paused():
-            result = build(folder, output, now, findings, previous, frozenset(allow_removal), allow_changes, net)
+            result = build(folder, output, now, findings, Previous(previous, first_publish), frozenset(allow_removal),
+                           allow_changes, net)
     finally:
         echo_findings(findings, quiet)
         if github_summary or os.environ.get("GITHUB_STEP_SUMMARY"):

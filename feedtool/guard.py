@@ -9,6 +9,7 @@ refuses such changes unless the publisher names them.
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,12 +24,12 @@ from .assemble import Assembled
 from .cache import BuildCache
 from .checks.feedxml import NAMESPACES
 from .findings import Findings
-from .http import RemoteError, request
+from .http import RemoteError, download
 from .load import default_guid
 from .model import Episode, Published, Show
-from .options import NetworkOptions
+from .options import NetworkOptions, Previous
 
-TIMEOUT = 30  # seconds, for fetching the live feed
+MAX_FEED_BYTES = 64 * 1024 * 1024  # the largest feeds in the Podcast Index are about 30 MB
 
 
 class PreviousItem(NamedTuple):
@@ -117,55 +118,72 @@ def _remembered(cache: BuildCache | None, data: bytes) -> Snapshot | None:
     return Snapshot(feed_url, podcast_guid, {guid: PreviousItem(title, url, date) for guid, title, url, date in items})
 
 
-def read_previous(where: str | None, default: Path, findings: Findings,
+def read_previous(previous: Previous, default: Path, findings: Findings, options: NetworkOptions,
                   cache: BuildCache | None = None) -> Snapshot | None:
-    """The previously published feed: `where` (a URL or path), else `default` if it exists.
+    """The previously published feed: `previous.where` (a URL or path), else `default` if
+    it exists. A previous feed named but not found is an error unless this is a first
+    publish: a typo in --previous, or a placeholder left in a CI workflow, must not turn
+    the guard off.
 
     A feed that an earlier build wrote (byte for byte) is not parsed again: its snapshot
     comes from `cache`."""
+    where = previous.where
     label = where or default.as_posix()
+    first = "publishing for the first time (--first-publish)"
     if where and urlsplit(where).scheme in ("http", "https"):
         try:
-            response = request("GET", where, NetworkOptions(timeout=TIMEOUT))
+            status, data = download(where, options, MAX_FEED_BYTES)
         except RemoteError as exc:
             findings.add("GUARD-PREVIOUS", label, None, f"cannot fetch the published feed: {exc}")
             return None
-        if response.status_code == 404:
-            findings.add(
-                "GUARD-FIRST", label, None, f"answers {response.status_code}: publishing for the first time"
-            )
+        if status == 404 and previous.first_publish:
+            findings.add("GUARD-FIRST", label, None, f"answers 404: {first}")
             return None
-        if response.status_code != 200:
-            findings.add(
-                "GUARD-PREVIOUS", label, None,
-                f"answers HTTP {response.status_code}; the guard needs the published feed to compare with",
-            )
+        if status != 200:
+            findings.add("GUARD-PREVIOUS", label, None,
+                         f"answers HTTP {status}; the guard needs the published feed to compare with" + (
+                             ": check the URL, or give --first-publish if nothing is published there yet"
+                             if status == 404 else ""))
             return None
-        data = response.content
     else:
         path = Path(where) if where else default
-        if not path.exists() and not where:
-            findings.add("GUARD-FIRST", label, None, "no previous feed: publishing for the first time")
+        if not path.exists() and (not where or previous.first_publish):
+            if where or previous.first_publish:
+                findings.add("GUARD-FIRST", label, None, f"no such file: {first}")
+            elif os.environ.get("CI"):  # a fresh checkout has no output: the guard would compare nothing
+                findings.add("GUARD-NONE", label, None,
+                             "no previous feed here, and no --previous: on a fresh CI checkout the guard has "
+                             "nothing to compare with; give --previous with the live feed's URL (or "
+                             "--first-publish for a first publish)")
+            else:
+                findings.add("GUARD-FIRST", label, None, "no previous feed: publishing for the first time")
             return None
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:  # read, not stat: a FIFO or /dev/zero has no size
+                data = handle.read(MAX_FEED_BYTES + 1)
         except OSError as exc:
-            findings.add("GUARD-PREVIOUS", label, None, f"cannot read the previous feed: {exc.strerror}")
+            hint = "" if previous.first_publish or path.exists() else " (give --first-publish for a first publish)"
+            findings.add("GUARD-PREVIOUS", label, None, f"cannot read the previous feed: {exc.strerror}{hint}")
+            return None
+        if len(data) > MAX_FEED_BYTES:
+            findings.add("GUARD-PREVIOUS", label, None, f"the previous feed is larger than "
+                                                        f"{MAX_FEED_BYTES // 2**20} MB: not a podcast feed")
             return None
     if (known := _remembered(cache, data)) is not None:
         return known
     try:
-        first = snapshot(data)
+        first_page = snapshot(data)
     except ValueError as exc:
         findings.add("GUARD-PREVIOUS", label, None, f"the previous feed is {exc}")
         return None
-    return _with_archives(first, where, default, findings)
+    return _with_archives(first_page, where, default, findings, options)
 
 
 MAX_PAGES = 10_000
 
 
-def _with_archives(first: Snapshot, where: str | None, default: Path, findings: Findings) -> Snapshot:
+def _with_archives(first: Snapshot, where: str | None, default: Path, findings: Findings,
+                   options: NetworkOptions) -> Snapshot:
     """Add the items of the feed's RFC 5005 archive pages (episodes there are published too)."""
     items = dict(first.items)
     seen: set[str] = set()
@@ -176,12 +194,14 @@ def _with_archives(first: Snapshot, where: str | None, default: Path, findings: 
         seen.add(href)
         try:
             if remote:
-                response = request("GET", href, NetworkOptions(timeout=TIMEOUT))
-                if response.status_code != 200:
-                    raise ValueError(f"answers HTTP {response.status_code}")
-                data = response.content
+                status, data = download(href, options, MAX_FEED_BYTES)
+                if status != 200:
+                    raise ValueError(f"answers HTTP {status}")
             else:
-                data = (base / urlsplit(href).path.rsplit("/", 1)[-1]).read_bytes()
+                with open(base / urlsplit(href).path.rsplit("/", 1)[-1], "rb") as handle:
+                    data = handle.read(MAX_FEED_BYTES + 1)
+                if len(data) > MAX_FEED_BYTES:
+                    raise ValueError(f"larger than {MAX_FEED_BYTES // 2**20} MB")
             page = snapshot(data)
         except (RemoteError, OSError, ValueError) as exc:
             findings.add("GUARD-PREVIOUS", href, None, f"cannot read this archive page of the published feed: {exc}")

@@ -94,6 +94,44 @@ def request(method: str, url: str, options: NetworkOptions, **kwargs) -> request
         raise RemoteError("REMOTE-UNREACHABLE", f"not a usable URL, or the request failed: {exc}") from None
 
 
+DOWNLOAD_DEADLINE = 6  # a whole download may take this many times --timeout, however it trickles
+
+
+def download(url: str, options: NetworkOptions, max_bytes: int) -> tuple[int, bytes]:
+    """GET a whole body (a feed): (HTTP status, its bytes; none unless the status is 200).
+
+    Bounded in size and in time, whatever the server does: RemoteError when the body (as
+    decoded: a gzip bomb stops at `max_bytes` too) is larger than `max_bytes`, or takes
+    longer than DOWNLOAD_DEADLINE times the timeout (a server can trickle a byte at a time,
+    each within the timeout). Reads return what has arrived, so the deadline is checked
+    between them."""
+    import requests
+    import urllib3
+
+    seconds = options.timeout * DOWNLOAD_DEADLINE
+    deadline = time.monotonic() + seconds
+    too_big = f"larger than {max_bytes // 2**20 or max_bytes} {'MB' if max_bytes >= 2**20 else 'bytes'}"
+    with request("GET", url, options, stream=True) as response:
+        if response.status_code != 200:
+            return response.status_code, b""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise RemoteError("REMOTE-SIZE", too_big)
+        data = bytearray()
+        try:
+            while piece := response.raw.read1(65536, decode_content=True):
+                data += piece
+                if len(data) > max_bytes:
+                    raise RemoteError("REMOTE-SIZE", too_big)
+                if time.monotonic() > deadline:
+                    raise RemoteError("REMOTE-UNREACHABLE", f"too slow: {len(data)} bytes in {seconds:g} s")
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if time.monotonic() > deadline:
+                raise RemoteError("REMOTE-UNREACHABLE", f"too slow: {len(data)} bytes in {seconds:g} s") from None
+            raise RemoteError("REMOTE-UNREACHABLE", f"the download broke off ({type(exc).__name__})") from None
+    return 200, bytes(data)
+
+
 @dataclass(frozen=True)
 class Head:
     """What a HEAD request tells about a remote file."""

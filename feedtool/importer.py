@@ -28,7 +28,7 @@ from lxml import etree
 
 from .checks.feedxml import NAMESPACES
 from .findings import Findings
-from .http import RemoteError, request
+from .http import RemoteError, download
 from .load import SHOW_FILE, front_matters
 from .load import TRANSCRIPT_TYPES as FILE_TYPES
 from .options import NetworkOptions
@@ -148,34 +148,18 @@ def _fetch(source: str, findings: Findings, options: NetworkOptions, max_bytes: 
         "MB" if max_bytes >= 1024 * 1024 else "bytes") + ": not a podcast feed, or not one to import whole"
     if urlsplit(source).scheme in ("http", "https"):
         try:
-            with request("GET", source, options, stream=True) as response:
-                return _download(response, source, findings, max_bytes, too_big)
+            status, data = download(source, options, max_bytes)  # a size cap and an overall deadline
         except RemoteError as exc:
-            findings.add("IMPORT-FETCH", source, None, f"cannot fetch the feed: {exc}")
+            if exc.rule == "REMOTE-SIZE":
+                findings.add("IMPORT-SIZE", source, None, too_big)
+            else:
+                findings.add("IMPORT-FETCH", source, None, f"cannot fetch the feed: {exc}")
             return None
-        except OSError as exc:  # the connection broke during the download
-            findings.add("IMPORT-FETCH", source, None, f"the download broke off: {exc}")
+        if status != 200:
+            findings.add("IMPORT-FETCH", source, None, f"answers HTTP {status}")
             return None
+        return data
     return _read_file(source, findings, max_bytes, too_big)
-
-
-def _download(response, source: str, findings: Findings, max_bytes: int, too_big: str) -> bytes | None:
-    """The body of a streamed response, stopped at `max_bytes`."""
-    if response.status_code != 200:
-        findings.add("IMPORT-FETCH", source, None, f"answers HTTP {response.status_code}")
-        return None
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        findings.add("IMPORT-SIZE", source, None, too_big)
-        return None
-    chunks, size = [], 0
-    for chunk in response.iter_content(64 * 1024):
-        size += len(chunk)
-        if size > max_bytes:
-            findings.add("IMPORT-SIZE", source, None, too_big)
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _read_file(source: str, findings: Findings, max_bytes: int, too_big: str) -> bytes | None:

@@ -20,6 +20,16 @@ class NetworkOptions:
 
 
 @dataclass(frozen=True)
+class Previous:
+    """The published feed the guard compares with: where it is (a URL or path; None: the
+    feed.xml already in the output folder), and whether nothing is published yet, so that
+    a feed that is not there is expected (--first-publish) rather than an error."""
+
+    where: str | None = None
+    first_publish: bool = False
+
+
+@dataclass(frozen=True)
 class Network:
     """How to treat remote media: HTTP settings, the probe cache, redirects."""
 

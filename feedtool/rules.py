@@ -123,6 +123,7 @@ RULES: dict[str, Rule] = {
     # the publish guard
     "GUARD-FIRST": Rule(I, "There is no previous feed: this is a first publish.", "FT"),
     "GUARD-PREVIOUS": Rule(E, "The previously published feed could not be read.", "FT"),
+    "GUARD-NONE": Rule(W, "In CI, no previous feed to compare with and no --previous: the guard is off.", "FT"),
     "GUARD-REMOVED": Rule(E, "A published episode would disappear from the feed.", "AP, GP, AN"),
     "GUARD-ENCLOSURE": Rule(E, "A published episode's audio URL would change.", "AP, AN"),
     "GUARD-SHOW": Rule(E, "The feed's podcast:guid or feed URL would change.", "PI, AP"),

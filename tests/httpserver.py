@@ -15,6 +15,8 @@ Fault modes are chosen by the first path segment:
   /gzip/…          gzips whole bodies (Content-Encoding) when the client accepts it
   /nolength/…      HEAD answers without Content-Length
   /unsized/…       no Content-Length at all: the body ends when the connection closes
+  /endless/…       answers 200 with a body that never ends (no Content-Length)
+  /bomb/…          answers 200 with 2 GB of spaces, gzipped (Content-Encoding) to 2 MB
   /status/NNN      answers with that status
   /ping…, /notify… answer 200 (ping services); POSTs anywhere are recorded in `posts`
 Bytes sent per path are counted in `served`.
@@ -35,7 +37,7 @@ TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a", ".ogg": "audio/ogg", ".opu
          ".flac": "audio/flac", ".wav": "audio/wav", ".xml": "application/rss+xml", ".png": "image/png",
          ".jpg": "image/jpeg", ".vtt": "text/vtt", ".json": "application/json"}
 MODES = {"norange", "wronglength", "badtype", "nohead", "slow", "flaky", "loop", "redirect", "retryafter",
-         "trickle", "cutfirst", "gzip", "nolength", "unsized"}
+         "trickle", "cutfirst", "gzip", "nolength", "unsized", "endless", "bomb"}
 
 
 class TestServer:
@@ -98,6 +100,9 @@ class TestServer:
                 if mode == "nohead" and not body:
                     self.send_error(405)
                     return
+                if mode in ("endless", "bomb"):
+                    self._endless(body, mode)
+                    return
                 file = server.root / (rest if mode else path.lstrip("/"))
                 if not file.is_file():
                     self.send_error(404)
@@ -145,6 +150,25 @@ class TestServer:
                 except (BrokenPipeError, ConnectionResetError, OSError):
                     pass
 
+            def _endless(self, body: bool, mode: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                if mode == "bomb":
+                    self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", str(len(_bomb())))
+                self.end_headers()
+                if not body:
+                    return
+                try:
+                    if mode == "bomb":
+                        self.wfile.write(_bomb())
+                        return
+                    block = b"<item>" + b" " * 65536
+                    while True:  # until the client hangs up
+                        self.wfile.write(block)
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    pass
+
         self.posts: list[tuple[str, str]] = []
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -165,3 +189,15 @@ class TestServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+_BOMBS: list[bytes] = []
+
+
+def _bomb() -> bytes:
+    """2 GB of spaces, gzipped: about 2 MB on the wire (made once per test session)."""
+    if not _BOMBS:
+        block = gzip.compress(b" " * (16 * 1024 * 1024), compresslevel=9, mtime=0)
+        # gzip members concatenated form one gzip stream: 128 members of 16 MB each
+        _BOMBS.append(block * 128)
+    return _BOMBS[0]

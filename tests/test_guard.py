@@ -279,12 +279,65 @@ def test_live_feed_redirect_is_followed(published, build, http_server, tmp_path)
     assert any(x.startswith("error GUARD-REMOVED") and "'Three'" in x for x in run.lines()), run.stderr
 
 
-def test_live_feed_404_is_a_first_publish(make_show, build, http_server) -> None:
+def test_a_named_previous_feed_that_is_not_there_stops_the_build(make_show, build, http_server, tmp_path) -> None:
+    """A typo in --previous, or a placeholder left in a workflow, must not turn the guard off."""
     _, base = http_server
     folder = make_show({"a.md": episode("A"), "a.mp3": TONE})
     run = build(folder, "--previous", f"{base}/feed.xml")
+    assert run.exit_code == 1 and not run.feed.exists()
+    assert (f"error GUARD-PREVIOUS {base}/feed.xml: answers HTTP 404; the guard needs the published feed to "
+            "compare with: check the URL, or give --first-publish if nothing is published there yet") in run.lines()
+    missing = (tmp_path / "nowhere" / "feed.xml").as_posix()
+    run = build(folder, "--previous", missing)
+    assert run.exit_code == 1 and not run.feed.exists()
+    assert any(x.startswith(f"error GUARD-PREVIOUS {missing}: cannot read the previous feed") and "--first-publish"
+               in x for x in run.lines())
+
+
+def test_first_publish_expects_no_previous_feed(make_show, build, http_server, tmp_path) -> None:
+    _, base = http_server
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE})
+    run = build(folder, "--previous", f"{base}/feed.xml", "--first-publish")
     assert run.exit_code == 0
-    assert f"info GUARD-FIRST {base}/feed.xml: answers 404: publishing for the first time" in run.lines()
+    assert f"info GUARD-FIRST {base}/feed.xml: answers 404: publishing for the first time (--first-publish)" \
+        in run.lines()
+    missing = (tmp_path / "nowhere" / "feed.xml").as_posix()
+    run = build(folder, "--previous", missing, "--first-publish", output=tmp_path / "other")
+    assert run.exit_code == 0 and any(x.startswith(f"info GUARD-FIRST {missing}: no such file") for x in run.lines())
+
+
+def test_in_ci_a_build_with_nothing_to_compare_says_so(make_show, build, monkeypatch, tmp_path) -> None:
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE})
+    monkeypatch.setenv("CI", "true")
+    run = build(folder)
+    assert run.exit_code == 0
+    (line,) = [x for x in run.lines() if x.startswith("warning GUARD-NONE")]
+    assert "no --previous" in line and "give --previous with the live feed's URL" in line
+    run = build(folder, "--first-publish", output=tmp_path / "first")
+    assert run.exit_code == 0 and not any("GUARD-NONE" in x for x in run.lines())
+    monkeypatch.delenv("CI")
+    run = build(folder, output=tmp_path / "local")
+    assert any(x.startswith("info GUARD-FIRST") for x in run.lines())
+
+
+def test_the_previous_feed_is_read_within_a_deadline_and_a_size_cap(make_show, build, http_server) -> None:
+    """A server that trickles (each byte within --timeout, the whole far beyond it), an endless
+    body and a gzip bomb: each is a clear error, soon, in bounded memory."""
+    www, base = http_server
+    folder = make_show({"a.md": episode("A"), "a.mp3": TONE})
+    (www / "slow.xml").write_bytes(b"<rss>" + b" " * 400 + b"</rss>")  # 20 ms a byte: 8 s in all
+    run = build(folder, "--previous", f"{base}/trickle/slow.xml", "--timeout", "0.3")  # the deadline: 6 x 0.3 s
+    assert run.exit_code == 1
+    assert any(x.startswith(f"error GUARD-PREVIOUS {base}/trickle/slow.xml: cannot fetch the published feed: "
+                            "too slow") for x in run.lines())
+    run = build(folder, "--previous", f"{base}/endless/feed.xml")
+    assert run.exit_code == 1
+    assert f"error GUARD-PREVIOUS {base}/endless/feed.xml: cannot fetch the published feed: larger than 64 MB" \
+        in run.lines()
+    run = build(folder, "--previous", f"{base}/bomb/feed.xml")
+    assert run.exit_code == 1
+    assert f"error GUARD-PREVIOUS {base}/bomb/feed.xml: cannot fetch the published feed: larger than 64 MB" \
+        in run.lines()
 
 
 @pytest.mark.parametrize("path", ["/status/500", "/status/403", "/status/410"])

@@ -258,6 +258,21 @@ def test_size_limit_for_files_and_downloads(tmp_path: Path, http_server) -> None
     assert not (tmp_path / "show").exists()
 
 
+def test_a_download_has_an_overall_deadline_and_a_size_cap(tmp_path: Path, http_server) -> None:
+    """A server that trickles (each byte well within --timeout) stops at the deadline, 6 x
+    --timeout; an endless body and a gzip bomb stop at the size cap."""
+    (http_server.root / "slow.xml").write_bytes(b'<rss version="2.0"><channel>' + b" " * 400 + b"</channel></rss>")
+    source = http_server.base + "/trickle/slow.xml"  # 20 ms a byte: about 9 s in all
+    result = run("import", source, "--episodes", str(tmp_path / "show"), "--timeout", "0.3")
+    assert result.exit_code == 1
+    assert f"error IMPORT-FETCH {source}: cannot fetch the feed: too slow:" in result.stderr
+    for source in (http_server.base + "/endless/feed.xml", http_server.base + "/bomb/feed.xml"):
+        result = run("import", source, "--episodes", str(tmp_path / "show"), "--max-size", "1")
+        assert result.exit_code == 1
+        assert f"error IMPORT-SIZE {source}: the feed is larger than 1 MB" in result.stderr
+    assert not (tmp_path / "show").exists()
+
+
 def test_unreadable_or_broken_feeds(tmp_path: Path, http_server) -> None:
     broken = tmp_path / "broken.xml"
     broken.write_text('<rss version="2.0">\n<channel>\n<title>T</title>\n</rss>\n')
