@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .numbers import whole
 from .options import NetworkOptions
 
 if TYPE_CHECKING:
@@ -114,8 +115,8 @@ def download(url: str, options: NetworkOptions, max_bytes: int) -> tuple[int, by
     with request("GET", url, options, stream=True) as response:
         if response.status_code != 200:
             return response.status_code, b""
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
+        declared = whole(response.headers.get("Content-Length"))
+        if declared is not None and declared > max_bytes:
             raise RemoteError("REMOTE-SIZE", too_big)
         data = bytearray()
         try:
@@ -145,7 +146,7 @@ class Head:
 
 def head(url: str, options: NetworkOptions) -> Head:
     response = request("HEAD", url, options, allow_redirects=True)
-    no_length = response.status_code < 300 and not (response.headers.get("Content-Length") or "").isdigit()
+    no_length = response.status_code < 300 and whole(response.headers.get("Content-Length")) is None
     if response.status_code in (405, 501) or no_length:  # learn the size from a 1-byte range
         response = request("GET", url, options, headers={"Range": "bytes=0-0"}, stream=True)
         response.close()
@@ -155,8 +156,7 @@ def head(url: str, options: NetworkOptions) -> Head:
                         response.headers.get("Last-Modified"))
     if response.status_code >= 400:
         raise RemoteError("REMOTE-STATUS", f"answers HTTP {response.status_code} {response.reason}")
-    length = response.headers.get("Content-Length")
-    return Head(response.url, int(length) if length and length.isdigit() else None, _type(response),
+    return Head(response.url, whole(response.headers.get("Content-Length")), _type(response),
                 response.headers.get("ETag"), response.headers.get("Last-Modified"))
 
 

@@ -31,6 +31,7 @@ from .findings import Findings
 from .http import RemoteError, download
 from .load import SHOW_FILE, front_matters
 from .load import TRANSCRIPT_TYPES as FILE_TYPES
+from .numbers import whole
 from .options import NetworkOptions
 from .write import create_new
 from .yamlsource import YAMLSourceError, parse
@@ -332,15 +333,13 @@ def _episode(item: etree._Element) -> tuple[dict, str]:
             (source.get("uri") or "").strip()
             for source in item.findall("podcast:alternateEnclosure/podcast:source", NS)) if uri and uri != url]
         front["audio"] = [url, *dict.fromkeys(others)] if others else url
-        length = (enclosure.get("length") or "").strip()
-        if length.isdigit():
-            front["length"] = int(length)
+        if (length := whole((enclosure.get("length") or "").strip())) is not None:
+            front["length"] = length
     if (duration := _seconds(_text(item, "itunes:duration"))) is not None:
         front["duration"] = duration
     for key, path in (("season", "itunes:season"), ("episode", "itunes:episode")):
-        value = _text(item, path) or ""
-        if value.isdigit() and int(value) > 0:
-            front[key] = int(value)
+        if value := whole(_text(item, path)):
+            front[key] = value
     kind = (_text(item, "itunes:episodeType") or "").lower()
     if kind in ("full", "trailer", "bonus"):
         front["type"] = kind

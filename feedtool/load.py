@@ -180,7 +180,12 @@ def local_path(ctx: _Context, value: str, shown: str, line: int | None, key: str
     if ctx.listing is not None and ctx.listing.is_plain_file(normal):
         return normal if utf8_name(ctx, normal, shown, line) else None
     target = ctx.folder / normal
-    if not target.is_file():
+    try:
+        is_file = target.is_file()
+    except OSError as exc:  # a folder on the way that cannot be searched (permissions)
+        ctx.findings.add("FILE-UNREADABLE", shown, line, f"{key}: cannot read {ctx.display(normal)}: {exc.strerror}")
+        return None
+    if not is_file:
         rule = {"audio": "AUDIO-MISSING", "transcript": "TRANSCRIPT", "chapters": "CHAPTERS"}.get(key, "IMAGE-MISSING")
         ctx.findings.add(rule, shown, line, f"{key}: no file {ctx.display(normal)}")
         return None
@@ -244,8 +249,12 @@ def image_ref(ctx: _Context, node: Node, value: str, shown: str) -> MediaRef | N
     if path is None:
         return None
     suffix = posixpath.splitext(path)[1].lower()
-    with open(ctx.folder / path, "rb") as handle:
-        head = handle.read(8)
+    try:
+        with open(ctx.folder / path, "rb") as handle:
+            head = handle.read(8)
+    except OSError as exc:
+        ctx.findings.add("FILE-UNREADABLE", shown, node.line, f"image: cannot read {ctx.display(path)}: {exc.strerror}")
+        return None
     real = "png" if head.startswith(b"\x89PNG") else "jpeg" if head.startswith(b"\xff\xd8\xff") else None
     named = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}.get(suffix)
     if named is None or real != named:

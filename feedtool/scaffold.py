@@ -20,6 +20,7 @@ import yaml
 from .chapters import clock
 from .findings import Findings
 from .load import SHOW_FILE, default_guid, episode_files, front_matters, load_show
+from .numbers import whole
 from .probe import ProbeError, probe
 from .write import create_new
 
@@ -132,10 +133,8 @@ def _next_number(folder: Path) -> tuple[int | None, int]:
     count = len(episode_files(folder))
     for _, mapping in front_matters(folder):
         values = {k: mapping[k].value for k in ("season", "episode") if k in mapping}
-        if isinstance(values.get("episode"), str) and values["episode"].isdigit():
-            season = values.get("season")
-            numbered.append((int(season) if isinstance(season, str) and season.isdigit() else 0,
-                             int(values["episode"])))
+        if (number := whole(values.get("episode"))) is not None:
+            numbered.append((whole(values.get("season")) or 0, number))
     if not numbered:
         return None, count + 1
     season = max(s for s, _ in numbered)

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from .findings import Findings
+from .numbers import whole
 
 _VTT_TIME = r"(?:(\d+):)?([0-5]\d):([0-5]\d)\.(\d{3})"
 _SRT_TIME = r"(\d+):([0-5]\d):([0-5]\d),(\d{3})"
@@ -87,7 +88,7 @@ def _cue(block, timing, shown, findings, cues, srt: bool) -> bool:
         )
         return False
     number, match = found
-    if srt and (number == first_number or not first.strip().isdigit()):
+    if srt and (number == first_number or whole(first.strip()) is None):
         findings.add("TRANSCRIPT", shown, first_number, "an SRT cue starts with its number, then its timing")
         return False
     start, end = _seconds(match.groups()[:4]), _seconds(match.groups()[4:8])

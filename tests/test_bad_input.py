@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -319,3 +324,43 @@ def test_a_show_key_in_an_episode_says_where_it_belongs(make_show, build) -> Non
     folder = make_show({"a.md": episode("A", funding="https://example.com/give"), "a.mp3": TONE})
     assert f"warning FIELD-UNKNOWN {folder.as_posix()}/a.md:4: unknown key 'funding' ignored " \
         "(it belongs in show.yaml)" in build(folder).lines()
+
+
+def _as_nobody(*args: str) -> subprocess.CompletedProcess | None:
+    """Run feedtool as the user nobody (permissions do not bind root), or None where that
+    cannot be done here (not root, no setpriv, or the interpreter unreadable to nobody)."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        return None
+    drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable]
+    if subprocess.run([*drop, "-c", "import feedtool"], capture_output=True, check=False).returncode:
+        return None
+    return subprocess.run([*drop, "-m", "feedtool", *args], capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize(("blocked", "message"), [
+    ("cover.png", "show.yaml:13: image: cannot read {f}/cover.png: Permission denied"),
+    ("audio", "003-listener-questions.md:7: audio: cannot read {f}/audio/003-listener-questions.mp3: "
+              "Permission denied"),
+])
+def test_an_unreadable_cover_or_media_folder_is_a_message(blocked: str, message: str) -> None:
+    from .conftest import SAMPLE
+
+    top = Path(tempfile.mkdtemp())  # (pytest's own folders are closed to other users)
+    try:
+        folder, output = top / "show", top / "out"
+        shutil.copytree(SAMPLE, folder)
+        output.mkdir()
+        for path in (top, output, *folder.rglob("*"), folder):
+            path.chmod(0o777 if path.is_dir() else 0o644)
+        (folder / blocked).chmod(0)
+        done = _as_nobody("build", "--episodes", str(folder), "--output", str(output), "--now", "2026-12-01",
+                          "--no-cache")
+        if done is None:
+            pytest.skip("needs root and setpriv to run the build as another user")
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert f"error FILE-UNREADABLE {folder.as_posix()}/" + message.format(f=folder.as_posix()) in done.stderr
+        assert not (output / "feed.xml").exists()
+    finally:
+        for path in top.rglob("*"):
+            path.chmod(0o700)
+        shutil.rmtree(top)

@@ -314,6 +314,22 @@ def test_missing_values_are_pointed_out_and_the_files_still_written(tmp_path: Pa
     assert "draft: true" in (show / "undated-no-audio.md").read_text()
 
 
+def test_digits_that_are_not_ascii_are_no_numbers(tmp_path: Path) -> None:
+    """"²", "³" and "٣" are digits to str.isdigit(); int() refuses the first two (a traceback
+    before) and reads the third: none of them is a season, an episode or a length."""
+    feed = tmp_path / "feed.xml"
+    feed.write_text('<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>'
+                    "<title>T</title><item><title>Odd</title><guid>a</guid>"
+                    "<pubDate>Mon, 01 Jan 2024 08:00:00 +0000</pubDate>"
+                    "<itunes:season>²</itunes:season><itunes:episode>\u0663</itunes:episode>"
+                    '<enclosure url="https://m.example.org/a.mp3" length="12\u00b3" type="audio/mpeg"/></item>'
+                    "</channel></rss>", encoding="utf-8")
+    result = run("import", str(feed), "--episodes", str(tmp_path / "show"))
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "show" / "2024-01-01-odd.md").read_text()
+    assert "season:" not in text and "episode:" not in text and "length:" not in text
+
+
 def test_with_duplicate_guids_the_first_item_is_kept_as_apps_do(tmp_path: Path) -> None:
     items = "".join(
         f"<item><title>{title}</title><pubDate>{date}</pubDate><guid>dup</guid>"

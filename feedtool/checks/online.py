@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ..assemble import Assembled
 from ..findings import Findings
 from ..http import RemoteError, request
+from ..numbers import whole
 from ..options import NetworkOptions
 
 # types a server may send for our enclosure types without confusing apps
@@ -68,11 +69,11 @@ def _check(target: Target, options: NetworkOptions) -> list[tuple[str, str]]:
         elif answer.status_code >= 400:
             return [("REMOTE-STATUS", f"answers HTTP {answer.status_code} {answer.reason}")]
         else:
-            length = answer.headers.get("Content-Length")
-            if target.length and not (length or "").isdigit():
+            length = whole(answer.headers.get("Content-Length"))
+            if target.length and length is None:
                 problems.append(("REMOTE-LENGTH", "answers HEAD without a Content-Length; apps use it to show and "
                                  "check downloads"))
-            elif target.length and int(length) != target.length:
+            elif target.length and length != target.length:
                 problems.append(("REMOTE-LENGTH", f"Content-Length is {length}, the feed says {target.length} bytes"))
             kind = (answer.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             if target.type and kind not in SAME_TYPE.get(target.type, {target.type}):
