@@ -295,7 +295,7 @@ class Probing:
         if (jobs > 1 or background) and len(self.paths) >= SERIAL_BELOW:
             from concurrent.futures import ProcessPoolExecutor  # with multiprocessing: only when needed
 
-            self.pool = ProcessPoolExecutor(max_workers=jobs)
+            self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent, initargs=(os.getpid(),))
             _widen_pipes(self.pool)
             names = [str(path) for path in self.paths]
             self.chunks = [names[start:start + CHUNK] for start in range(0, len(names), CHUNK)]
@@ -341,6 +341,23 @@ class Probing:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)  # on an error, what has not started is dropped
             self.pool = None
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a pool's worker: end when the build's process ends, however it ends. A worker
+    notices a parent that exits normally, but not one killed (SIGKILL, the OOM killer, a CI
+    job cancelled): it would go on probing, or wait for work, for ever. Linux only
+    (PR_SET_PDEATHSIG); elsewhere the worker keeps the standard library's behaviour."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
 
 
 PIPE_BYTES = 1 << 20  # Linux's largest pipe for an unprivileged process, by default
