@@ -42,8 +42,13 @@ def fingerprint(folder: Path, output: Path, network: Network, options: tuple,
                 top: dict[str, FileStat] | None = None) -> str | None:
     """A hash of every file in the show folder (name, size, mtime, link) and the options, or None
     when the folder cannot be listed. Equal fingerprints mean nothing to rebuild. `top`
-    receives the stats of the top-level files (the build's listing reuses them)."""
-    entries: list[tuple[str, int, int, bool]] = []
+    receives the stats of the top-level files (the build's listing reuses them).
+
+    A link to a folder is not followed (its target is hashed instead): one inside the show
+    leads to files walked anyway, one outside leads to files a build refuses (PATH-OUTSIDE),
+    and following it walked whatever it led to (/usr, or the show itself, in a loop). An
+    entry that cannot be read (a link in a loop) counts as such, not as a failure of all."""
+    entries: list[tuple[str, int, int, bool | str]] = []
 
     def walk(directory: str, prefix: str) -> None:
         with os.scandir(directory) as scan:
@@ -51,15 +56,20 @@ def fingerprint(folder: Path, output: Path, network: Network, options: tuple,
                 if entry.name.startswith("."):
                     continue
                 link = entry.is_symlink()  # a file moved out and linked back keeps size and time
-                if entry.is_dir():
-                    if link:
-                        entries.append((prefix + entry.name + "/", 0, 0, link))
-                    walk(entry.path, prefix + entry.name + "/")
-                else:
+                try:
+                    if entry.is_dir():
+                        if link:
+                            entries.append((prefix + entry.name + "/", 0, 0, os.readlink(entry.path)))
+                        else:
+                            walk(entry.path, prefix + entry.name + "/")
+                        continue
                     stat = entry.stat()
-                    entries.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns, link))
-                    if top is not None and not prefix:
-                        top[entry.name] = FileStat(stat.st_size, stat.st_mtime_ns)
+                except OSError:  # a link in a loop or to nowhere, a file gone since the listing
+                    entries.append((prefix + entry.name, -1, -1, link))
+                    continue
+                entries.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns, link))
+                if top is not None and not prefix:
+                    top[entry.name] = FileStat(stat.st_size, stat.st_mtime_ns)
 
     try:
         walk(str(folder), "")

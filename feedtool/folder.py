@@ -35,22 +35,25 @@ class Listing:
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
-                    if entry.is_file(follow_symlinks=False):
-                        known = stats.get(entry.name) if stats is not None else None
-                        if known is None:  # every file's stat is needed (cache keys): from the entry
-                            try:
-                                result = entry.stat(follow_symlinks=False)
-                            except OSError:  # gone since the listing (an editor's temporary file)
-                                continue
-                            known = FileStat(result.st_size, result.st_mtime_ns)
-                        self.kinds[entry.name] = PLAIN
-                        self._stats[entry.name] = known
-                    else:
-                        self.kinds[entry.name] = LINKED if entry.is_symlink() and entry.is_file() else OTHER
+                    try:
+                        self._add(entry, stats)
+                    except OSError:  # this entry only: a link in a loop, a file gone since the listing
+                        self.kinds[entry.name] = OTHER
         except OSError:
             pass  # a missing folder is reported by whoever needs it
         self._files: list[str] | None = None
         self._suffixes: list[tuple[str, str, str]] | None = None
+
+    def _add(self, entry: os.DirEntry, stats: dict[str, FileStat] | None) -> None:
+        if entry.is_file(follow_symlinks=False):
+            known = stats.get(entry.name) if stats is not None else None
+            if known is None:  # every file's stat is needed (cache keys): from the entry
+                result = entry.stat(follow_symlinks=False)
+                known = FileStat(result.st_size, result.st_mtime_ns)
+            self.kinds[entry.name] = PLAIN
+            self._stats[entry.name] = known
+        else:
+            self.kinds[entry.name] = LINKED if entry.is_symlink() and entry.is_file() else OTHER
 
     def files(self) -> list[str]:
         """Sorted names of the files (symbolic links to files included)."""
