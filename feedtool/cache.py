@@ -21,7 +21,7 @@ import pickle
 import sqlite3
 import sys
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,13 +80,105 @@ def _info_fields() -> tuple[str, ...]:
     return tuple(f.name for f in fields(MediaInfo))
 
 
+class _Nothing:
+    """What a query of a cache that has just failed finds."""
+
+    def fetchone(self) -> None:
+        return None
+
+    def fetchall(self) -> list:
+        return []
+
+    def __iter__(self) -> Iterator:
+        return iter(())
+
+
+class _GuardedCursor:
+    """A cursor whose rows, read from a damaged file, end where the damage begins."""
+
+    def __init__(self, cursor: sqlite3.Cursor, failed: Callable[[sqlite3.Error], None]) -> None:
+        self._cursor, self._failed = cursor, failed
+
+    def fetchone(self) -> tuple | None:
+        try:
+            return self._cursor.fetchone()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return None
+
+    def fetchall(self) -> list:
+        return list(self)
+
+    def __iter__(self) -> Iterator:
+        try:
+            yield from self._cursor
+        except sqlite3.Error as exc:
+            self._failed(exc)
+
+
+class _Guarded:
+    """The cache's SQLite connection, through which any error (a damaged file, a read-only
+    folder, a full disk) turns the cache off for the rest of the command instead of ending
+    it: later reads find nothing, later writes are dropped. The cache only saves time."""
+
+    def __init__(self, db: sqlite3.Connection, failed: Callable[[sqlite3.Error], None]) -> None:
+        self._db, self._failed = db, failed
+        self.dead = False  # failed once: closed, and answering nothing
+
+    def _fail(self, exc: sqlite3.Error) -> None:
+        if not self.dead:
+            self.dead = True
+            self.close()
+            self._failed(exc)
+
+    def execute(self, *args: object) -> _GuardedCursor | _Nothing:
+        if self.dead:
+            return _Nothing()
+        try:
+            return _GuardedCursor(self._db.execute(*args), self._fail)
+        except sqlite3.Error as exc:
+            self._fail(exc)
+            return _Nothing()
+
+    def executemany(self, *args: object) -> None:
+        if not self.dead:
+            try:
+                self._db.executemany(*args)
+            except sqlite3.Error as exc:
+                self._fail(exc)
+
+    def commit(self) -> None:
+        if not self.dead:
+            try:
+                self._db.commit()
+            except sqlite3.Error as exc:
+                self._fail(exc)
+
+    def close(self) -> None:
+        try:
+            self._db.close()
+        except sqlite3.Error:
+            pass
+
+
+def _linked(path: Path) -> Path | None:
+    """The first of the cache's folder, its file and SQLite's files beside it that is a
+    symbolic link: SQLite would create or overwrite whatever it points at, outside the
+    cache folder (the cache folder can come from where others write: a CI cache)."""
+    for candidate in (path.parent, path, *(path.with_name(path.name + end) for end in ("-journal", "-wal", "-shm"))):
+        if candidate.is_symlink():
+            return candidate
+    return None
+
+
 class BuildCache:
     """Opened per build; `close()` commits. A None path gives a cache that remembers nothing."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.problem: str | None = None  # why an existing cache was discarded, for a warning
-        self.db: sqlite3.Connection | None = None
+        self.report: Callable[[str], None] | None = None  # told, once, of a failure during the command
+        self.db: _Guarded | None = None
         self._media: dict[str, tuple] | None = None
         self._records: dict[str, Record] | None = None
         self._buckets: dict[int, set[str]] = {}  # the episodes each stored bucket holds
@@ -94,12 +186,34 @@ class BuildCache:
         self._new_media: list[tuple[str, tuple[int, int], Probe]] = []  # put_media's, until flush_media
         if path is None:
             return
+        if (link := _linked(path)) is not None:
+            self.problem = (f"the cache {link} is a symbolic link, which would let the build write where it "
+                            "points; building without the cache (remove the link)")
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = self._open(path)
+            self.db = _Guarded(self._open(path), self._failed)
         except (OSError, sqlite3.Error) as exc:
             self.problem = f"the cache {path} cannot be used ({exc}); building without it"
             self.db = None
+
+    def _failed(self, exc: sqlite3.Error) -> None:
+        """After an error (the connection is closed, and answers nothing from now on): a
+        damaged file is removed, so that the next build starts a new one (a cache that
+        cannot be written is left as it is); the command is told, once."""
+        damaged = not isinstance(exc, sqlite3.OperationalError)  # malformed, not a database
+        if damaged and self.path is not None:
+            for leftover in (self.path, self.path.with_name(self.path.name + "-journal")):
+                try:
+                    leftover.unlink(missing_ok=True)
+                except OSError:
+                    pass
+        message = (f"the cache {self.path} {'is damaged' if damaged else 'cannot be used'} ({exc}): building "
+                   + ("without it, and the next build starts a new one" if damaged else "without it"))
+        if self.report is not None:
+            self.report(message)
+        else:
+            self.problem = self.problem or message
 
     def _open(self, path: Path) -> sqlite3.Connection:
         try:
@@ -302,14 +416,8 @@ class BuildCache:
 
     def close(self) -> None:
         if self.db is not None:
-            try:
-                self.flush_media()
-            except sqlite3.Error:
-                pass  # the probes are made again next time; the rest is still committed
-            try:
-                self.db.commit()
-            except sqlite3.Error:
-                pass  # the cache only saves time
+            self.flush_media()
+            self.db.commit()
             self.db.close()
             self.db = None
 

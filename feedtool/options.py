@@ -45,8 +45,10 @@ class Network:
 def open_cache(network: Network, findings: Findings) -> BuildCache:
     """The build cache of this network setting (none without a cache folder)."""
     cache = BuildCache(network.cache_dir / CACHE_FILE if network.cache_dir else None)
+    shown = (network.cache_dir or Path(".")).as_posix()
     if cache.problem:
-        findings.add("CACHE", (network.cache_dir or Path(".")).as_posix(), None, cache.problem)
+        findings.add("CACHE", shown, None, cache.problem)
+    cache.report = lambda message: findings.add("CACHE", shown, None, message)  # a failure later on
     return cache
 
 

@@ -364,3 +364,31 @@ def test_an_unreadable_cover_or_media_folder_is_a_message(blocked: str, message:
         for path in top.rglob("*"):
             path.chmod(0o700)
         shutil.rmtree(top)
+
+
+def test_a_read_only_cache_is_a_warning_not_a_stop() -> None:
+    """A cache its user cannot write (restored read-only, another user's): "attempt to write
+    a readonly database" stopped every build."""
+    from .conftest import SAMPLE
+
+    top = Path(tempfile.mkdtemp())
+    try:
+        folder, output = top / "show", top / "out"
+        shutil.copytree(SAMPLE, folder)
+        first = subprocess.run([sys.executable, "-m", "feedtool", "build", "--episodes", str(folder), "--output",
+                                str(top / "first"), "--now", "2026-12-01", "-q"], capture_output=True, check=False)
+        assert first.returncode == 0 and (top / ".feedtool-cache" / "build.sqlite").is_file()
+        with open(folder / "003-listener-questions.md", "a") as notes:
+            notes.write("\nOne more line.\n")  # past the "unchanged" shortcut: the cache is written to
+        output.mkdir()
+        for path in (top, output, *folder.rglob("*"), folder, top / "first"):
+            path.chmod(0o777 if path.is_dir() or path in (top, output) else 0o644)
+        (top / ".feedtool-cache").chmod(0o755)  # root's: readable, not writable, by nobody
+        done = _as_nobody("build", "--episodes", str(folder), "--output", str(output), "--now", "2026-12-01")
+        if done is None:
+            pytest.skip("needs root and setpriv to run the build as another user")
+        assert done.returncode == 0, done.stderr
+        assert "warning CACHE" in done.stderr and "readonly database" in done.stderr
+        assert (output / "feed.xml").is_file()
+    finally:
+        shutil.rmtree(top)

@@ -136,6 +136,48 @@ def test_a_damaged_or_foreign_cache_is_discarded_with_a_warning(make_show, build
     assert build(folder).stdout.startswith("unchanged")  # and the new cache works
 
 
+def test_a_cache_damaged_in_the_middle_warns_once_and_builds_without_it(make_show, build, tmp_path) -> None:
+    """4 KB garbled in the middle of the file (a disk, a CI cache restored half): the header
+    is fine, the damage shows only when a query reaches it. Every later build and check
+    failed with a traceback until `feedtool clean`."""
+    folder = make_show(files(12))
+    assert build(folder).exit_code == 0
+    cache = tmp_path / ".feedtool-cache" / "build.sqlite"
+    data = bytearray(cache.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 4096] = bytes(range(256)) * 16
+    cache.write_bytes(bytes(data))
+    (folder / "000-ep.md").write_text(episode("Edited", "2026-01-01"))  # past the "unchanged" shortcut
+    run = build(folder)
+    assert run.exit_code == 0, run.stderr
+    (warned,) = [x for x in run.lines() if x.startswith("warning CACHE")]
+    assert "is damaged" in warned and "the next build starts a new one" in warned
+    checked = CliRunner().invoke(main, ["check", "--episodes", str(folder), "--now", "2026-11-24"])
+    assert checked.exit_code == 0 and "Traceback" not in checked.output and "CACHE" not in checked.output
+    again = build(folder)
+    assert again.exit_code == 0 and not any("CACHE" in x for x in again.lines())
+
+
+@pytest.mark.parametrize("link", ["folder", "file", "journal"])
+def test_a_cache_that_is_a_link_is_not_written_through(make_show, build, tmp_path, link) -> None:
+    """The cache folder can come from where others write (a CI cache): a link there must not
+    make the build create or overwrite a file elsewhere."""
+    folder = make_show(files(2))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cache = tmp_path / ".feedtool-cache"
+    if link == "folder":
+        cache.symlink_to(elsewhere)
+    else:
+        cache.mkdir()
+        name = "build.sqlite" if link == "file" else "build.sqlite-journal"
+        (cache / name).symlink_to(elsewhere / "target")  # dangling: SQLite would create it
+    run = build(folder)
+    assert run.exit_code == 0, run.stderr
+    assert any(x.startswith("warning CACHE") and "is a symbolic link" in x for x in run.lines()), run.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_an_unusable_cache_folder_is_only_a_warning(make_show, build, tmp_path) -> None:
     folder = make_show(files(2))
     blocker = tmp_path / "not-a-folder"
