@@ -31,14 +31,48 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+MAX_DEPTH = 500  # elements inside elements: notes need a handful; the sanitiser's time grows with its square
+_TAGS = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                   "wbr"})
+
+
 def to_html(markdown: str) -> str:
     """Render Markdown and keep only the allowlisted HTML.
 
-    `]]>` is escaped so the result can always sit inside a CDATA section.
+    `]]>` is escaped so the result can always sit inside a CDATA section. Notes that nest
+    elements more than MAX_DEPTH deep (1 MB of nested <div>s took the sanitiser half a
+    minute) are published as plain text instead (see `too_deep`).
     """
     rendered = cmarkgfm.markdown_to_html(markdown, options=_CMARK_OPTIONS)
+    if _nesting_beyond(rendered):
+        return "\n".join(f"<p>{html.escape(part.strip())}</p>" for part in re.split(r"\n\s*\n", markdown)
+                         if part.strip()).replace("]]>", "]]&gt;")
     clean = _CLEANER.clean(rendered)
     return clean.strip().replace("]]>", "]]&gt;")
+
+
+def too_deep(markdown: str) -> bool:
+    """Whether notes nest elements more than MAX_DEPTH deep (and are published as text)."""
+    return len(markdown) > MAX_DEPTH and _nesting_beyond(cmarkgfm.markdown_to_html(markdown, options=_CMARK_OPTIONS))
+
+
+def _nesting_beyond(rendered: str) -> bool:
+    """Whether HTML nests elements more than MAX_DEPTH deep, in one pass over its tags (an
+    unclosed element counts as open to the end). Fewer tags than that cannot: the usual
+    case, told by counting "<"."""
+    if rendered.count("<") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for tag in _TAGS.finditer(rendered):
+        closing, name, self_closing = tag.groups()
+        if closing:
+            depth = max(0, depth - 1)
+        elif not self_closing and name.lower() not in _VOID:
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+    return False
 
 
 def first_paragraph(html_text: str) -> str:

@@ -76,6 +76,7 @@ RULES: dict[str, Rule] = {
     "DRAFT": Rule(I, "The episode is a draft and left out.", "FT"),
     "WRITE-FAILED": Rule(E, "The output folder cannot be written.", "FT"),
     "NOTES-LEN": Rule(W, "Show notes over 4000 bytes: <description> gets the plain summary.", "AP, PN"),
+    "NOTES-DEPTH": Rule(W, "Show notes nest HTML more than 500 deep: they are published as plain text.", "FT"),
     "REMOVED": Rule(I, "The episode is marked removed: true and left out on purpose.", "FT"),
     "PERSON": Rule(E, "A person's role or group is not in the Podcast Taxonomy, or not together.", "PI"),
     "LOCATION": Rule(E, "A location's geo, osm or country is malformed.", "PI"),

@@ -392,3 +392,24 @@ def test_a_read_only_cache_is_a_warning_not_a_stop() -> None:
         assert (output / "feed.xml").is_file()
     finally:
         shutil.rmtree(top)
+
+
+def test_notes_nested_beyond_reason_are_published_as_text(make_show, build) -> None:
+    """The sanitiser's time grows with the square of the nesting (1.1 MB of nested <div>s took
+    half a minute): beyond 500 levels, the notes are published as text, with a warning."""
+    deep = "<div>" * 2000 + "Deep down" + "</div>" * 2000
+    quotes = ">" * 700 + " quoted"
+    wide = "\n".join(f"- item {n} with <b>bold</b> and <i>more</i>" for n in range(600))  # many tags, flat
+    folder = make_show({"a.md": episode("A", body=deep), "a.mp3": AUDIO / "tone.mp3",
+                        "b.md": episode("B", "2026-01-02", body=quotes), "b.mp3": AUDIO / "tone.mp3",
+                        "c.md": episode("C", "2026-01-03", body=wide), "c.mp3": AUDIO / "tone.mp3"})
+    run = build(folder)
+    assert run.exit_code == 0, run.stderr
+    warned = [x for x in run.lines() if x.startswith("warning NOTES-DEPTH")]
+    assert len(warned) == 2 and any("/a.md:" in x for x in warned) and any("/b.md:" in x for x in warned)
+    assert "more than 500 deep" in warned[0]
+    import feedparser
+
+    entries = {e.title: e for e in feedparser.parse(run.feed.read_bytes()).entries}
+    assert entries["A"].content[0].value.startswith("<p>&lt;div&gt;&lt;div&gt;")  # as text
+    assert "<b>bold</b>" in entries["C"].content[0].value  # flat notes keep their HTML

@@ -132,6 +132,12 @@ def _check_episode(folder: Path, item: Published, findings: Findings, remote_art
             "DURATION-LONG", source, where,
             f"the duration is {media.duration / 3600:.1f} hours; check the audio or the duration key",
         )
+    if notes.too_deep(episode.notes):
+        findings.add(
+            "NOTES-DEPTH", source, episode.notes_line,
+            f"the show notes nest HTML elements more than {notes.MAX_DEPTH} deep: they are published as plain "
+            "text (is this a broken paste?)",
+        )
     if TEMPLATE_START in episode.notes:
         findings.add(
             "NOTES-TEMPLATE", source, episode.notes_line,
