@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .cache import BuildCache
 from .checks import check_feed, check_sources
-from .checks.artwork import local_art, probe_remote_images
+from .checks.artwork import UNVERIFIED, local_art, probe_remote_images
 from .findings import Findings
 from .folder import FileStat, Listing, name_prefix
 from .http import RemoteError, head
@@ -290,7 +290,11 @@ def check_remote_texts(items: list[Published], network: Network, findings: Findi
     with ThreadPoolExecutor(max_workers=min(8, len(urls))) as pool:
         problems = dict(zip(urls, pool.map(answer, urls), strict=True))
     for episode, ref in refs:
-        if (problem := problems[ref.url]) is not None:
+        if (problem := problems[ref.url]) is None:
+            continue
+        if problem.rule in UNVERIFIED:
+            findings.add("REMOTE-UNVERIFIED", episode.source, ref.line, f"{ref.url}: not checked: {problem}")
+        else:
             findings.add(problem.rule, episode.source, ref.line, f"{ref.url}: {problem}")
 
 

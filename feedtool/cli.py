@@ -49,6 +49,8 @@ def network_options(command):
     command = click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")(command)
     command = click.option("--jobs", type=click.IntRange(min=1), metavar="N",
                            help="Processes for probing audio. Default: one per CPU.")(command)
+    command = click.option("--offline", is_flag=True,
+                           help="Use no network: remote media from the cache and the front matter only.")(command)
     command = click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")(command)
     command = click.option("-v", "--verbose", is_flag=True,
                            help="Also print what each stage did, and its time.")(command)
@@ -57,7 +59,7 @@ def network_options(command):
 
 def network(folder: Path, timeout: float, refresh: bool, cache_dir: Path | None, no_cache: bool,
             jobs: int | None, quiet: bool, resolve_redirects: bool = False, output: Path | None = None,
-            verbose: bool = False):
+            verbose: bool = False, offline: bool = False):
     from .options import Network, NetworkOptions, default_cache_dir
 
     if quiet and verbose:
@@ -66,7 +68,10 @@ def network(folder: Path, timeout: float, refresh: bool, cache_dir: Path | None,
     cache = None if no_cache else (cache_dir or default_cache_dir(folder, output))
     progress = None if quiet or not sys.stderr.isatty() else Progress()
     log = (lambda message: click.echo(message, err=True)) if verbose and not quiet else None
-    return Network(NetworkOptions(timeout=timeout), cache, refresh, resolve_redirects, jobs, progress, log)
+    if offline and refresh:
+        raise click.UsageError("--offline (use no network) and --refresh (probe remote media again) cannot go together")
+    return Network(NetworkOptions(timeout=timeout, offline=offline), cache, refresh, resolve_redirects, jobs, progress,
+                   log)
 
 
 class Progress:
@@ -178,7 +183,7 @@ def build_command(
     folder: Path, output: Path, now: datetime, previous: str | None, first_publish: bool,
     allow_removal: tuple[str, ...], allow_changes: bool, resolve_redirects: bool, github_summary: bool,
     timeout: float, refresh: bool,
-    cache_dir: Path | None, no_cache: bool, jobs: int | None, quiet: bool, verbose: bool,
+    cache_dir: Path | None, no_cache: bool, jobs: int | None, offline: bool, quiet: bool, verbose: bool,
 ) -> None:
     """Build the feed of the show in --episodes into --output/feed.xml."""
     from .build import build
@@ -186,7 +191,8 @@ def build_command(
     from .summary import markdown, one_line, write_github_summary
 
     findings = Findings()
-    net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet, resolve_redirects, output, verbose)
+    net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet, resolve_redirects, output, verbose,
+                  offline)
     result = None
     try:
         with cycle_collection_paused():
@@ -215,14 +221,16 @@ def build_command(
 @now_option
 @network_options
 def check_command(folder: Path, strict: bool, fmt: str, online: bool, now: datetime, timeout: float,
-                  refresh: bool, cache_dir: Path | None, no_cache: bool, jobs: int | None, quiet: bool,
-                  verbose: bool) -> None:
+                  refresh: bool, cache_dir: Path | None, no_cache: bool, jobs: int | None, offline: bool,
+                  quiet: bool, verbose: bool) -> None:
     """Check the show against the rules directories and apps enforce; write nothing."""
     from .assemble import assemble, remember_records
     from .options import open_cache
 
     findings = Findings()
-    net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet, verbose=verbose)
+    if online and offline:
+        raise click.UsageError("--online (check the hosts) and --offline (use no network) cannot go together")
+    net = network(folder, timeout, refresh, cache_dir, no_cache, jobs, quiet, verbose=verbose, offline=offline)
     cache = open_cache(net, findings)
     try:
         with cycle_collection_paused():

@@ -68,7 +68,10 @@ def session(options: NetworkOptions) -> requests.Session:
 
 
 def request(method: str, url: str, options: NetworkOptions, **kwargs) -> requests.Response:
-    """One request with feedtool's timeouts and retries; network failures become RemoteError."""
+    """One request with feedtool's timeouts and retries; network failures become RemoteError.
+    Every request goes through here, so that --offline can refuse them all in one place."""
+    if options.offline:
+        raise RemoteError("REMOTE-OFFLINE", "not fetched (--offline)")
     import requests
     import urllib3
 

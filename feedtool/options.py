@@ -17,6 +17,7 @@ class NetworkOptions:
     timeout: float = 20.0  # seconds to connect, and between bytes when reading
     retries: int = 2  # for connection errors, timeouts and 5xx answers
     backoff: float = 0.3  # seconds; doubles per retry
+    offline: bool = False  # --offline: no request at all (http.request refuses them)
 
 
 @dataclass(frozen=True)

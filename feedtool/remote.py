@@ -247,6 +247,15 @@ class RemoteCache:
         except (KeyError, TypeError, ValueError, AttributeError):
             return None  # a damaged entry is only a slower build
 
+    def known(self, url: str) -> RemoteProbe | None:
+        """What the cache knows of a URL, whatever the server would answer now (--offline)."""
+        entry = self.entries.get(url)
+        try:
+            return RemoteProbe(MediaInfo(**entry["info"]), 0, entry["final_url"], entry["note"], entry["estimated"],
+                               entry["truncated"]) if entry else None
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
     def put(self, url: str, facts: Head, result: RemoteProbe) -> None:
         self.changed[url] = {"key": [facts.etag, facts.last_modified, facts.length], "info": asdict(result.info),
                              "final_url": result.final_url, "note": result.note, "estimated": result.estimated,
@@ -262,6 +271,10 @@ def probe_all(urls: list[str], options: NetworkOptions, cache: RemoteCache,
     """Probe URLs concurrently (a bounded pool); each result is a probe or the error it met."""
 
     def one(url: str) -> RemoteProbe | RemoteError:
+        if options.offline:
+            return cache.known(url) or RemoteError(
+                "REMOTE-OFFLINE", "its duration and length are not in the cache, and --offline fetches nothing: "
+                "build online once, or give 'duration:' and 'length:' in the front matter")
         try:
             facts = head(url, options)
             cached = None if refresh else cache.get(url, facts)

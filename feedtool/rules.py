@@ -59,6 +59,9 @@ RULES: dict[str, Rule] = {
     "AUDIO-UNREADABLE": Rule(E, "The audio file is damaged, empty or not of its type.", "FT"),
     "AUDIO-TRUNCATED": Rule(E, "The audio file holds less audio than its header promises (cut short).", "FT"),
     "REMOTE-UNREACHABLE": Rule(E, "A URL cannot be reached: connection, timeout or redirect loop.", "AP ENC-HOST"),
+    "REMOTE-UNVERIFIED": Rule(W, "Linked artwork, a transcript or chapters could not be checked (unreachable, "
+                                 "--offline).", "FT"),
+    "REMOTE-OFFLINE": Rule(E, "--offline, and a remote enclosure's duration or length is unknown.", "FT"),
     "REMOTE-STATUS": Rule(E, "A URL answers with an HTTP error (4xx/5xx).", "AP ENC-HOST"),
     "REMOTE-RANGE": Rule(E, "The server does not answer byte-range requests correctly (206).", "AP ENC-HOST"),
     "REMOTE-LENGTH": Rule(E, "The server's Content-Length is missing or disagrees with the file.", "RSS ENC-LEN"),

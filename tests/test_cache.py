@@ -137,15 +137,16 @@ def test_a_damaged_or_foreign_cache_is_discarded_with_a_warning(make_show, build
 
 
 def test_a_cache_damaged_in_the_middle_warns_once_and_builds_without_it(make_show, build, tmp_path) -> None:
-    """4 KB garbled in the middle of the file (a disk, a CI cache restored half): the header
+    """Pages garbled in the middle of the file (a disk, a CI cache restored half): the header
     is fine, the damage shows only when a query reaches it. Every later build and check
-    failed with a traceback until `feedtool clean`."""
+    failed with a traceback until `feedtool clean`. (Half the file is garbled, so that the
+    build's queries meet the damage whatever the layout of its pages.)"""
     folder = make_show(files(12))
     assert build(folder).exit_code == 0
     cache = tmp_path / ".feedtool-cache" / "build.sqlite"
     data = bytearray(cache.read_bytes())
-    middle = len(data) // 2
-    data[middle : middle + 4096] = bytes(range(256)) * 16
+    start, stop = len(data) // 4, len(data) * 3 // 4
+    data[start:stop] = (bytes(range(256)) * (len(data) // 256 + 1))[: stop - start]
     cache.write_bytes(bytes(data))
     (folder / "000-ep.md").write_text(episode("Edited", "2026-01-01"))  # past the "unchanged" shortcut
     run = build(folder)
