@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import textwrap
 from dataclasses import dataclass
@@ -47,6 +48,12 @@ def cli(*args: str):
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result
+
+
+# Builds in tests behave as on a workstation: with CI set, a build without --previous warns
+# that its guard has nothing to compare with (the tests of that set CI themselves). Read
+# here, then hidden from feedtool, module-scoped fixtures and subprocesses included.
+IN_CI = os.environ.pop("CI", None) == "true"
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from feedtool.chapters import hms
 from feedtool.findings import Findings
 from feedtool.serve import Preview
 
-from .conftest import AUDIO, SAMPLE, SHOW_YAML, episode
+from .conftest import AUDIO, IN_CI, SAMPLE, SHOW_YAML, episode
 
 TONE = AUDIO / "tone.mp3"
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
@@ -90,7 +89,7 @@ def browser(tmp_path: Path) -> Iterator[object]:
     """Debian's headless Chromium driven by selenium (never downloading a driver)."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         message = "install Debian's chromium and chromium-driver to run the browser test"
-        if os.environ.get("CI") == "true":
+        if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
     from selenium import webdriver
