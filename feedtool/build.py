@@ -152,7 +152,8 @@ def _remember(cache: BuildCache, key: str | None, assembled: Assembled, findings
         "duration": sum(int(item.media.duration + 0.5) for item in assembled.published),
         "files": files,  # what the build put into output/, besides feed.xml
         # what the sources say (not the guard's comparison with the feed this build replaced)
-        "findings": [(f.rule, f.path, f.line, f.message) for f in findings if not f.rule.startswith("GUARD-")],
+        "findings": [(f.rule, f.path, f.line, f.message) for f in findings  # what the show's files said
+                     if not f.rule.startswith("GUARD-") and f.rule != "CACHE"],
     }
     remote = assembled.show.image.path is None or any(
         ref.path is None for item in assembled.published + assembled.scheduled

@@ -38,9 +38,25 @@ now_option = click.option(
 )
 
 
+class _Seconds(click.FloatRange):
+    """A timeout: from 0.1 s to an hour, and a number (nan passes a range's comparisons, and
+    inf overflows the socket's timeout)."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's signature
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds:  # nan
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds
+
+
+SECONDS = _Seconds(min=0.1, max=3600)
+
+
 def network_options(command):
     """--timeout, --refresh, --cache-dir and --no-cache: how remote media are probed."""
-    command = click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
+    command = click.option("--timeout", type=SECONDS, default=20.0, show_default=True,
                            metavar="SECONDS", help="Give up on a remote server after this long.")(command)
     command = click.option("--refresh", is_flag=True,
                            help="Probe remote media again even if the cache knows them.")(command)
@@ -48,7 +64,8 @@ def network_options(command):
                            help="Where the cache lives. Default: .feedtool-cache beside the show folder.")(command)
     command = click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")(command)
     command = click.option("--jobs", type=click.IntRange(min=1), metavar="N",
-                           help="Processes for probing audio. Default: one per CPU.")(command)
+                           help="Processes for probing audio, rendering new items and linking media. "
+                                "Default: one per CPU.")(command)
     command = click.option("--offline", is_flag=True,
                            help="Use no network: remote media from the cache and the front matter only.")(command)
     command = click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")(command)
@@ -259,7 +276,7 @@ def check_command(folder: Path, strict: bool, fmt: str, online: bool, now: datet
 @episodes_option
 @click.option("--feed-url", metavar="URL", help="The feed to announce. Default: feed_url from show.yaml.")
 @click.option("--strict", is_flag=True, help="Exit 1 when a hub or ping service fails.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True, metavar="SECONDS",
+@click.option("--timeout", type=SECONDS, default=20.0, show_default=True, metavar="SECONDS",
               help="Give up on a hub after this long.")
 def ping_command(folder: Path, feed_url: str | None, strict: bool, timeout: float) -> None:
     """Tell the WebSub hubs (hub:) and ping services (pings:) of show.yaml that the feed changed.
@@ -301,7 +318,7 @@ def ping_command(folder: Path, feed_url: str | None, strict: bool, timeout: floa
               help="The feed's address for show.yaml. Default: its atom:link rel=self, else FEED_URL.")
 @click.option("--max-size", type=click.IntRange(min=1), default=64, show_default=True, metavar="MB",
               help="Refuse a feed larger than this.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, metavar="SECONDS",
+@click.option("--timeout", type=SECONDS, default=30.0, show_default=True, metavar="SECONDS",
               help="Give up on the server after this long.")
 def import_command(source: str, folder: Path, update: bool, feed_url: str | None, max_size: int,
                    timeout: float) -> None:
@@ -363,6 +380,11 @@ def clean_command(folder: Path, cache_dir: Path | None) -> None:
     from .options import default_cache_dir
 
     path = (cache_dir or default_cache_dir(folder)) / FILE
+    if path.parent.is_symlink() or path.is_symlink():  # as the build, never through a link
+        link = path.parent if path.parent.is_symlink() else path
+        click.echo(f"{link.as_posix()} is a symbolic link: not deleting through it (remove the link itself)",
+                   err=True)
+        raise SystemExit(1)
     if path.exists():
         path.unlink()
         try:

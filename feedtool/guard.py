@@ -150,7 +150,7 @@ def read_previous(previous: Previous, default: Path, findings: Findings, options
         if not path.exists() and (not where or previous.first_publish):
             if where or previous.first_publish:
                 findings.add("GUARD-FIRST", label, None, f"no such file: {first}")
-            elif os.environ.get("CI"):  # a fresh checkout has no output: the guard would compare nothing
+            elif os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):  # a fresh checkout: nothing
                 findings.add("GUARD-NONE", label, None,
                              "no previous feed here, and no --previous: on a fresh CI checkout the guard has "
                              "nothing to compare with; give --previous with the live feed's URL (or "

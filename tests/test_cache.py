@@ -133,7 +133,9 @@ def test_a_damaged_or_foreign_cache_is_discarded_with_a_warning(make_show, build
     run = build(folder)
     assert run.exit_code == 0
     assert any(x.startswith("warning CACHE") and "discarded the cache" in x for x in run.lines()), run.stderr
-    assert build(folder).stdout.startswith("unchanged")  # and the new cache works
+    again = build(folder)
+    assert again.stdout.startswith("unchanged")  # and the new cache works
+    assert "CACHE" not in again.stderr and "warning" not in again.stdout  # said once, not replayed
 
 
 def test_a_cache_damaged_in_the_middle_warns_once_and_builds_without_it(make_show, build, tmp_path) -> None:
@@ -177,6 +179,11 @@ def test_a_cache_that_is_a_link_is_not_written_through(make_show, build, tmp_pat
     assert run.exit_code == 0, run.stderr
     assert any(x.startswith("warning CACHE") and "is a symbolic link" in x for x in run.lines()), run.stderr
     assert list(elsewhere.iterdir()) == []
+    if link != "journal":  # and `clean` deletes nothing through it
+        (elsewhere / ("build.sqlite" if link == "folder" else "target")).write_text("someone else's")
+        cleaned = CliRunner().invoke(main, ["clean", "--episodes", str(folder)])
+        assert cleaned.exit_code == 1 and "is a symbolic link: not deleting through it" in cleaned.output
+        assert len(list(elsewhere.iterdir())) == 1
 
 
 def test_an_unusable_cache_folder_is_only_a_warning(make_show, build, tmp_path) -> None:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import AUDIO, SAMPLE, cli, episode
 
 
@@ -172,3 +174,12 @@ def test_a_first_build_big_enough_for_the_pool_matches_a_serial_one(make_show, t
     assert (tmp_path / "pooled" / "0999.m4a").samefile(folder / "0999.m4a")
     again = feedtool("build", "--episodes", str(folder), "--output", str(tmp_path / "pooled"))
     assert again.stdout.startswith("unchanged "), again.stdout
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e10", "0"])
+def test_a_timeout_must_be_a_number_of_seconds(tmp_path: Path, value: str) -> None:
+    """inf overflowed the socket's timeout (a traceback), nan passed the range check."""
+    from .conftest import cli
+
+    result = cli("build", "--episodes", str(tmp_path), "--timeout", value)
+    assert result.exit_code == 2 and "--timeout" in result.output and "Traceback" not in result.output

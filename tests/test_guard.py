@@ -315,6 +315,10 @@ def test_in_ci_a_build_with_nothing_to_compare_says_so(make_show, build, monkeyp
     assert "no --previous" in line and "give --previous with the live feed's URL" in line
     run = build(folder, "--first-publish", output=tmp_path / "first")
     assert run.exit_code == 0 and not any("GUARD-NONE" in x for x in run.lines())
+    for value in ("false", "0"):
+        monkeypatch.setenv("CI", value)
+        run = build(folder, output=tmp_path / f"ci-{value}")
+        assert not any("GUARD-NONE" in x for x in run.lines())
     monkeypatch.delenv("CI")
     run = build(folder, output=tmp_path / "local")
     assert any(x.startswith("info GUARD-FIRST") for x in run.lines())

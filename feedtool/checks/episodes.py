@@ -135,8 +135,8 @@ def _check_episode(folder: Path, item: Published, findings: Findings, remote_art
     if notes.too_deep(episode.notes):
         findings.add(
             "NOTES-DEPTH", source, episode.notes_line,
-            f"the show notes nest HTML elements more than {notes.MAX_DEPTH} deep: they are published as plain "
-            "text (is this a broken paste?)",
+            f"the show notes nest HTML elements, quotes or lists more than {notes.MAX_DEPTH} deep: they are "
+            "published as plain text, as written (is this a broken paste?)",
         )
     if TEMPLATE_START in episode.notes:
         findings.add(
