@@ -117,7 +117,7 @@ def _unchanged(cache: BuildCache, key: str | None, feed: Path, now: datetime, fi
     remote = cache.get("build:remote") == "yes"
     if key is None or remote or cache.get("build:key") != key or not feed.is_file():
         return None
-    last = cache.get_object("build:result")
+    last = cache.get_json("build:result")
     if not isinstance(last, dict) or hashlib.sha256(feed.read_bytes()).hexdigest() != last["feed_sha256"]:
         return None
     # the same files give the same feed only for a `now` between the newest published
@@ -161,7 +161,7 @@ def _remember(cache: BuildCache, key: str | None, assembled: Assembled, findings
                     *(t.ref for t in item.episode.transcripts))
         if ref is not None)
     cache.set("build:key", key)
-    cache.set_object("build:result", result)
+    cache.set_json("build:result", result)
     cache.set("build:remote", "yes" if remote else "no")
 
 

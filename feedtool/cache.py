@@ -17,10 +17,8 @@ import functools
 import hashlib
 import json
 import os
-import pickle
 import sqlite3
 import sys
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -32,13 +30,13 @@ if TYPE_CHECKING:
     from .probe import Probe
     from .record import Record
 
-VERSION = "feedtool-cache-8"  # 8: media facts of MP3s with trailers and truncated files (7 held wrong ones)
-BUCKETS = 64  # groups of episode records (see BuildCache._load_records)
+VERSION = "feedtool-cache-9"  # 9: records as JSON, nothing pickled; 8: media facts of MP3s with trailers
 FILE = "build.sqlite"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS media (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, facts TEXT, sample TEXT);
-CREATE TABLE IF NOT EXISTS records (bucket INTEGER PRIMARY KEY, data BLOB);
+CREATE TABLE IF NOT EXISTS records (path TEXT PRIMARY KEY, key TEXT, data TEXT, xml BLOB, page BLOB,
+                                    notes_key TEXT);
 CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, html TEXT);
 """
 
@@ -57,7 +55,7 @@ def code_version() -> str:
     """A hash of feedtool's own files (its code and data) and of the installed packages'
     names and versions. Records, rendered notes and the last build's fingerprint hold
     results of that code and of its libraries (findings of its rules, XML from feedgen and
-    lxml, HTML from cmarkgfm and nh3, pickles of its classes), so any change to either, an
+    lxml, HTML from cmarkgfm and nh3, its classes' fields as JSON), so any change to either, an
     upgrade or an edit, makes them stale: no version to bump by hand. It takes about a
     millisecond (the package's few hundred KB, and one listing per site-packages folder)."""
     package = Path(__file__).parent
@@ -86,9 +84,6 @@ class _Nothing:
     def fetchone(self) -> None:
         return None
 
-    def fetchall(self) -> list:
-        return []
-
     def __iter__(self) -> Iterator:
         return iter(())
 
@@ -105,9 +100,6 @@ class _GuardedCursor:
         except sqlite3.Error as exc:
             self._failed(exc)
             return None
-
-    def fetchall(self) -> list:
-        return list(self)
 
     def __iter__(self) -> Iterator:
         try:
@@ -180,8 +172,7 @@ class BuildCache:
         self.report: Callable[[str], None] | None = None  # told, once, of a failure during the command
         self.db: _Guarded | None = None
         self._media: dict[str, tuple] | None = None
-        self._records: dict[str, Record] | None = None
-        self._buckets: dict[int, set[str]] = {}  # the episodes each stored bucket holds
+        self._records: dict[str, tuple] | None = None  # path → (key, JSON, xml, page), as stored
         self._notes: dict[str, str] | None = None
         self._new_media: list[tuple[str, tuple[int, int], Probe]] = []  # put_media's, until flush_media
         if path is None:
@@ -315,56 +306,41 @@ class BuildCache:
     # -- episode records ----------------------------------------------------------------------
 
     def record(self, path: str, key: str) -> Record | None:
-        """The episode file's record (see `record.py`) if `key` matches."""
+        """The episode file's record (see `record.py`) if `key` matches; a stored record that
+        does not read back (damaged, another layout) is a miss."""
         if self.db is None:
             return None
-        if self._records is None:
-            self._records = self._load_records()
-        record = self._records.get(path)
-        return record if record is not None and record.key == key else None
+        if self._records is None:  # one query for all; each is decoded only when asked for
+            self._records = {row[0]: row[1:] for row in self.db.execute(
+                "SELECT path, key, data, xml, page FROM records")}
+        row = self._records.get(path)
+        if row is None or row[0] != key:
+            return None
+        from .record import record_from_json
 
-    def _load_records(self) -> dict[str, Record]:
-        """Every stored record. They are kept in BUCKETS groups by path, each one pickle:
-        reading and writing a few hundred at once takes about a third less time than one
-        by one, and a changed episode rewrites only its group."""
-        assert self.db is not None
-        records: dict[str, Record] = {}
-        for bucket, data in self.db.execute("SELECT bucket, data FROM records"):
-            try:
-                group = pickle.loads(data)  # noqa: S301 - our own cache file, beside the show
-            except Exception:  # noqa: BLE001 - a group from an older layout is only a miss
-                group = {}  # and is rewritten (or dropped) when records are next stored
-            self._buckets[bucket] = set(group)
-            records.update(group)
-        for record in records.values():
-            record.fresh = False
-        return records
+        try:
+            return record_from_json(key, *row[1:])
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            return None
 
     def put_records(self, current: Mapping[str, Record], folder: Path) -> None:
-        """Store the records of the show in `folder` (by episode source): the groups that
-        hold a record made or completed in this build, or whose episodes are not the
-        stored ones. Records of other shows (side by side, sharing this cache) stay."""
+        """Store the records of the show in `folder` (by episode source) made or completed in
+        this build, and drop the stored ones of its episodes that are gone. Records of other
+        shows (side by side, sharing this cache) stay."""
         if self.db is None:
             return
-        if self._records is None:
-            self._records = self._load_records()
+        from .record import record_to_json
+
+        fresh = [(path, record.key, record_to_json(record), record.xml, record.page, record.notes_key)
+                 for path, record in current.items() if record.fresh]
+        self.db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?)", fresh)
         mine = (folder / "_").as_posix()[:-1]  # the sources' prefix ("" for ".")
-        everyone = {path: record for path, record in self._records.items() if not path.startswith(mine)}
-        everyone.update(current)
-        groups: dict[int, dict[str, Record]] = {}
-        for path, record in everyone.items():
-            groups.setdefault(zlib.crc32(path.encode()) % BUCKETS, {})[path] = record
-        for bucket in sorted(set(groups) | set(self._buckets)):
-            group = groups.get(bucket, {})
-            if not group:
-                self.db.execute("DELETE FROM records WHERE bucket = ?", (bucket,))
-            elif any(record.fresh for record in group.values()) or set(group) != self._buckets.get(bucket):
-                self.db.execute("INSERT OR REPLACE INTO records VALUES (?, ?)",
-                                (bucket, pickle.dumps(group, protocol=pickle.HIGHEST_PROTOCOL)))
-        if any(record.fresh for record in current.values()):  # rendered notes no record uses any more go
-            used = {record.notes_key for record in everyone.values()}
-            stale = [row for row in self.db.execute("SELECT key FROM notes") if row[0] not in used]
-            self.db.executemany("DELETE FROM notes WHERE key = ?", stale)
+        gone = [(path,) for (path,) in self.db.execute("SELECT path FROM records")
+                if path.startswith(mine) and path not in current]
+        self.db.executemany("DELETE FROM records WHERE path = ?", gone)
+        if fresh or gone:  # rendered notes no record uses any more go
+            self.db.execute("DELETE FROM notes WHERE key NOT IN (SELECT notes_key FROM records "
+                            "WHERE notes_key IS NOT NULL)")
 
     # -- rendered show notes -------------------------------------------------------------------
 
@@ -399,20 +375,20 @@ class BuildCache:
         if self.db is not None:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
-    def get_object(self, name: str) -> object | None:
-        """A value kept with `set_object`; None if there is none, or it cannot be read."""
+    def get_json(self, name: str) -> object | None:
+        """A value kept with `set_json`; None if there is none, or it is not JSON."""
         data = self.get(name)
-        if not isinstance(data, bytes):
+        if not isinstance(data, str):
             return None
         try:
-            return pickle.loads(data)  # noqa: S301 - our own cache file, beside the show
-        except Exception:  # noqa: BLE001 - a value from an older layout is only a miss
+            return json.loads(data)
+        except ValueError:
             return None
 
-    def set_object(self, name: str, value: object) -> None:
-        """Keep a value of plain types (pickled: for thousands of items, several times faster
-        to write and read than JSON)."""
-        self.set(name, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    def set_json(self, name: str, value: object) -> None:
+        """Keep a value of plain types (JSON: the cache may come from where others write, so
+        nothing in it is unpickled)."""
+        self.set(name, json.dumps(value, separators=(",", ":"), ensure_ascii=False))
 
     def close(self) -> None:
         if self.db is not None:

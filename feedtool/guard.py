@@ -100,22 +100,28 @@ def _written_items(assembled: Assembled) -> list[tuple[str, str, str, datetime]]
 
 
 def remember_written(cache: BuildCache, assembled: Assembled) -> None:
-    """Keep the snapshot of a single-page feed just written, keyed by its bytes (as plain
-    tuples, which pickle fastest; a guid listed twice is kept once, as in `snapshot_of`)."""
+    """Keep the snapshot of a single-page feed just written, keyed by its bytes (as JSON
+    arrays; a guid listed twice is kept once, as in `snapshot_of`)."""
     if len(assembled.pages) != 1:
         cache.set("guard:snapshot", "")
         return
-    items = list({item[0]: item for item in _written_items(assembled)}.values())
-    cache.set_object("guard:snapshot", (assembled.xml_sha256, assembled.show.feed_url, assembled.show.guid, items))
+    items = [(guid, title, url, date.isoformat() if date else None)
+             for guid, title, url, date in {item[0]: item for item in _written_items(assembled)}.values()]
+    cache.set_json("guard:snapshot", (assembled.xml_sha256, assembled.show.feed_url, assembled.show.guid, items))
 
 
 def _remembered(cache: BuildCache | None, data: bytes) -> Snapshot | None:
     """The snapshot of `data` if it is the feed an earlier build wrote (and remembered)."""
-    stored = cache.get_object("guard:snapshot") if cache else None
-    if not isinstance(stored, tuple) or stored[0] != hashlib.sha256(data).hexdigest():
+    stored = cache.get_json("guard:snapshot") if cache else None
+    if not isinstance(stored, list) or not stored or stored[0] != hashlib.sha256(data).hexdigest():
         return None
-    _, feed_url, podcast_guid, items = stored
-    return Snapshot(feed_url, podcast_guid, {guid: PreviousItem(title, url, date) for guid, title, url, date in items})
+    try:
+        _, feed_url, podcast_guid, items = stored
+        return Snapshot(feed_url, podcast_guid, {
+            guid: PreviousItem(title, url, datetime.fromisoformat(date) if date else None)
+            for guid, title, url, date in items})
+    except (ValueError, TypeError):  # not what a build wrote: the feed is parsed instead
+        return None
 
 
 def read_previous(previous: Previous, default: Path, findings: Findings, options: NetworkOptions,

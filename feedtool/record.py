@@ -11,11 +11,13 @@ reported again where a build doing the work would report them: the output is the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from . import stored
 from .cache import code_version, digest
-from .model import Episode, Published, fast_pickling
+from .model import Episode, Published
 from .remote import RemoteProbe
 from .rules import RULES, Level
 
@@ -23,7 +25,6 @@ Finding = tuple[str, str, "int | None", str]  # (rule, path, line, message), as 
 Found = tuple[Finding, ...]
 
 
-@fast_pickling
 @dataclass(slots=True)
 class Record:
     """Filled stage by stage. `fresh` marks a record made or completed in this build (a
@@ -63,6 +64,45 @@ class Record:
 
 
 Records = Mapping[str, Record]  # by episode source
+
+_FOUND = "tuple[tuple[str, str, int | None, str], ...]"
+# a record as stored (besides its key, XML and page, which have columns of their own): these
+# fields, in this order; its item is stored without its episode, which is the record's own
+_STORED = (("episode", "Episode"), ("loaded", _FOUND), ("dependencies", "list[tuple[str, int, int, object]]"),
+           ("context", "str | None"), ("item", "Published | None"), ("resolved", f"{_FOUND} | None"),
+           ("checked", f"{_FOUND} | None"), ("rendered", _FOUND),
+           ("feed_checked", "tuple[tuple[str, int, str], ...] | None"), ("notes_key", "str | None"))
+
+
+def record_to_json(record: Record) -> str:
+    """The record as JSON (see stored.py): data that cannot execute."""
+    values = [getattr(record, name) for name, _ in _STORED]
+    if record.item is not None:
+        item = list(record.item.__getstate__())  # type: ignore[attr-defined]
+        item[0] = None  # the episode: the record's own, stored once
+        values[4] = item
+    return stored.dumps(values)
+
+
+@functools.cache
+def _decoders() -> list:
+    """The decoder of each stored field (see stored.decoder), made once."""
+    return [stored.decoder(annotation) for _, annotation in _STORED]
+
+
+def record_from_json(key: str, data: str, xml: bytes | None, page: bytes | None) -> Record:
+    """A record from `record_to_json`; ValueError (or TypeError, KeyError) if it does not fit."""
+    values = stored.loads(data)
+    if type(values) is not list or len(values) != len(_STORED):
+        raise ValueError("a stored record of another layout")
+    decoders = _decoders()
+    episode = decoders[0](values[0])
+    if values[4] is not None:
+        values[4][0] = episode  # the item's episode is the record's (kept as it is when decoded)
+    loaded, dependencies, context, item, resolved, checked, rendered, feed_checked, notes_key = (
+        convert(value) if convert else value for convert, value in zip(decoders[1:], values[1:], strict=True))
+    return Record(key, episode, loaded, dependencies, context, item, resolved, checked, xml, rendered, feed_checked,
+                  page, notes_key, fresh=False)
 
 
 def context(episode: Episode, remote: Mapping[str, object], remote_art: Mapping[str, object],

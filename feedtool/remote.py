@@ -26,7 +26,7 @@ from .cache import BuildCache
 from .containers import Measured
 from .http import BLOCK, Head, HttpFile, RemoteError, head
 from .model import MediaInfo
-from .mpeg import audio_end, frame_at, header_promise, judge, reader, walk
+from .mpeg import Walked, audio_end, frame_at, header_promise, judge, reader, walk
 from .options import NetworkOptions
 from .probe import mime_for
 
@@ -140,10 +140,10 @@ def _chained(data: bytes, pos: int) -> bool:
     return bool(frame) and pos + frame[0] + 4 <= len(data) and frame_at(data, pos + frame[0]) is not None
 
 
-def _scan(handle: HttpFile, start: int, end: int) -> float:
-    """Count every MPEG frame over HTTP (a VBR file without header)."""
+def _walk(handle: HttpFile, start: int, end: int) -> Walked:
+    """Count every MPEG frame over HTTP, reading the file up to `end` (mpeg.walk)."""
     handle.seek(0)
-    return walk(handle.read(end), start, end).seconds
+    return walk(handle.read(end), start, end)
 
 
 def _mp3(handle: HttpFile, info: MPEGInfo) -> Measured | None:
@@ -156,8 +156,7 @@ def _mp3(handle: HttpFile, info: MPEGInfo) -> Measured | None:
     small = handle.size <= SCAN_LIMIT
     promise = header_promise(read, info, handle.size)
     if promise is not None:
-        measured = judge(info, promise, end, lambda start, stop: walk(_whole(handle, stop), start, stop)
-                         if small else None)
+        measured = judge(info, promise, end, lambda start, stop: _walk(handle, start, stop) if small else None)
         if measured.estimated:  # longer than its header says, and too big to count over HTTP
             return replace(measured, note=(f"its header's length ({info.length:.0f} s) does not match the "
                                            f"file's size, and it is over {SCAN_LIMIT // 2**20} MiB to count its "
@@ -169,17 +168,12 @@ def _mp3(handle: HttpFile, info: MPEGInfo) -> Measured | None:
     if constant:
         return Measured((end - info.frame_offset) * 8 / info.bitrate)
     if small:
-        return Measured(_scan(handle, info.frame_offset, end),
+        return Measured(_walk(handle, info.frame_offset, end).seconds,
                         f"VBR MP3 without Xing/VBRI header: read all {handle.size} bytes to count its frames")
     duration = (end - info.frame_offset) * 8 / mean_rate
     return Measured(duration, (f"VBR MP3 without Xing/VBRI header and over {SCAN_LIMIT // 2**20} MiB: its "
                                f"duration ({duration:.0f} s, from the bitrate of sampled frames) is an estimate; add "
                                "'duration:' to the front matter, or re-encode it with a Xing header"), estimated=True)
-
-
-def _whole(handle: HttpFile, end: int) -> bytes:
-    handle.seek(0)
-    return handle.read(end)
 
 
 def probe_url(url: str, options: NetworkOptions, known: Head | None = None) -> tuple[Head, RemoteProbe]:

@@ -359,8 +359,8 @@ def test_items_rendered_partly_in_the_probing_pool_are_the_same(make_show, build
     assert (tmp_path / "pooled" / "index.html").read_bytes() == (tmp_path / "serial" / "index.html").read_bytes()
 
 
-def test_records_are_stored_in_groups_and_leave_with_their_episode(make_show, tmp_path) -> None:
-    import pickle
+def test_records_are_stored_as_json_and_leave_with_their_episode(make_show, tmp_path) -> None:
+    import json
 
     from .conftest import cli
 
@@ -371,7 +371,9 @@ def test_records_are_stored_in_groups_and_leave_with_their_episode(make_show, tm
     def stored() -> set[str]:
         db = sqlite3.connect(database)
         try:
-            return {path for (data,) in db.execute("SELECT data FROM records") for path in pickle.loads(data)}
+            rows = db.execute("SELECT path, data FROM records").fetchall()
+            assert all(isinstance(json.loads(data), list) for _, data in rows)  # plain data, nothing to unpickle
+            return {path for path, _ in rows}
         finally:
             db.close()
 
@@ -542,10 +544,8 @@ def test_shows_side_by_side_keep_their_records_and_their_own_covers(make_show, b
     other = build(second, output=tmp_path / "out2")
     assert "ART-SIZE" in other.stderr  # not the first show's cover, though its size and time may match
     database = tmp_path / ".feedtool-cache" / "build.sqlite"
-    import pickle
-
     db = sqlite3.connect(database)
-    stored = {path for (data,) in db.execute("SELECT data FROM records") for path in pickle.loads(data)}
+    stored = {path for (path,) in db.execute("SELECT path FROM records")}
     db.close()
     assert {Path(p).parent.name for p in stored} == {"show", "other"}
     assert SAMPLE.is_dir()
@@ -695,3 +695,54 @@ def test_a_file_replaced_between_its_early_probe_and_the_listing_is_probed_again
     shutil.copy(AUDIO / "tone.mp3", folder / "099-ep.mp3")
     again = build(folder, "--jobs", "2")
     assert again.feed.read_bytes() == build(folder, "--no-cache", output=tmp_path / "truth").feed.read_bytes()
+
+
+def test_records_read_back_as_they_were_made(tmp_path) -> None:
+    """Every field of every record of the sample show (people, transcripts, chapters,
+    soundbites, locations, alternate files, findings) comes back from its JSON equal."""
+    from datetime import UTC, datetime
+
+    from feedtool.assemble import assemble
+    from feedtool.findings import Findings
+    from feedtool.options import Network
+    from feedtool.record import record_from_json, record_to_json
+
+    from .conftest import SAMPLE
+
+    cache = build_module.BuildCache(tmp_path / "build.sqlite")
+    try:
+        assembled = assemble(SAMPLE, datetime(2026, 12, 1, tzinfo=UTC), Findings(), "feed.xml", Network(), cache)
+    finally:
+        cache.close()
+    assert assembled is not None and len(assembled.records) == 3
+    for record in assembled.records.values():
+        again = record_from_json(record.key, record_to_json(record), record.xml, record.page)
+        again.fresh = record.fresh
+        assert again == record
+        assert again.item is None or again.item.episode is again.episode
+
+
+def test_a_crafted_cache_runs_nothing(make_show, build, tmp_path) -> None:
+    """A cache restored from where others write: a pickle that runs a command, put where the
+    records and the last build's result are, is only data that does not fit (a miss)."""
+    import pickle
+
+    folder = make_show(files(3))
+    assert build(folder).exit_code == 0
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return os.system, (f"touch {marker}",)
+
+    crafted = pickle.dumps(Payload())
+    db = sqlite3.connect(tmp_path / ".feedtool-cache" / "build.sqlite")
+    db.execute("UPDATE records SET data = ?", (crafted,))
+    db.execute("UPDATE meta SET value = ? WHERE key IN ('build:result', 'guard:snapshot')", (crafted,))
+    db.commit()
+    db.close()
+    (folder / "000-ep.md").write_text(episode("Edited", "2026-01-01"))  # past the "unchanged" shortcut
+    run = build(folder)
+    assert run.exit_code == 0, run.stderr
+    assert not marker.exists()
+    assert run.feed.read_bytes() == build(folder, "--no-cache", output=tmp_path / "clean").feed.read_bytes()
